@@ -1,0 +1,3 @@
+from fgrevoke.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""``make demo``: the main jobs on the embedded emulator, no cloud account needed."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict
+
+from fgrevoke import functions
+from fgrevoke.context import LocalContext
+from fgrevoke.emulator import Emulator
+
+REGION = "cn-north-4"
+PROJECT = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+DEMO_AK, DEMO_SK, DEMO_TOKEN = "DEMOACCESSKEY000001", "demo-secret-key-0123456789abcdefghijkl", "demo-token=="
+
+
+def banner(text: str) -> None:
+    print(f"\n=== {text} ", flush=True)
+
+
+def show(label: str, value: Any) -> None:
+    print(f"--> {label}: {json.dumps(value, ensure_ascii=False)}", flush=True)
+
+
+def context(**settings: str) -> LocalContext:
+    user_data = {"REGION": REGION, "PROJECT_ID": PROJECT, "DRY_RUN": "false", **settings}
+    return LocalContext(user_data, function_name="fgrevoke-demo", security_access_key=DEMO_AK,
+                        security_secret_key=DEMO_SK, security_token=DEMO_TOKEN)
+
+
+def start_emulator() -> Emulator:
+    emulator = Emulator().start()
+    emulator.add_credentials(DEMO_AK, DEMO_SK, DEMO_TOKEN)
+    for service in ("MODELARTS", "WORKSPACE", "WORKSPACEAPP"):
+        os.environ[f"HUAWEICLOUD_SDK_REGION_{service}_{REGION.upper().replace('-', '_')}"] = emulator.endpoint
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    return emulator
+
+
+def modelarts(emulator: Emulator) -> None:
+    handler = functions.load("modelarts_delete_authorizations").handler
+    banner("ModelArts DeleteAuthorizations: seed five users' authorizations")
+    for user_id in ("u-alice", "u-bob", "u-carol", "u-dave", "u-admin"):
+        emulator.modelarts.seed(PROJECT, user_id)
+    show("authorized before", emulator.modelarts.user_ids(PROJECT))
+
+    banner("1. direct invocation {\"user_id\": \"u-alice\"}")
+    show("result", handler({"user_id": "u-alice"}, context()))
+
+    banner("2. API Gateway: DELETE /revoke?user_id=u-bob")
+    apig: Dict[str, Any] = {"httpMethod": "DELETE", "path": "/revoke", "headers": {},
+                            "queryStringParameters": {"user_id": "u-bob"}, "body": "", "isBase64Encoded": True,
+                            "requestContext": {"apiId": "demo", "requestId": "apig-demo-1", "stage": "RELEASE"}}
+    show("APIG response", handler(apig, context()))
+
+    banner("3. CTS trigger: IAM deleteUser of u-carol (offboarding, verified afterwards)")
+    cts = {"cts": {"service_type": "IAM", "resource_type": "user", "trace_name": "deleteUser", "code": 204,
+                   "resource_id": "u-carol", "resource_name": "carol", "trace_id": "trace-demo-1",
+                   "time": 1765788999507, "user": {"name": "hr-admin"}}}
+    show("result", handler(cts, context()))
+
+    banner("4. user_id \"all\" without ALLOW_ALL_USERS is refused before any call")
+    apig_all = dict(apig, queryStringParameters={"user_id": "all"})
+    show("APIG response", handler(apig_all, context(PROTECTED_USER_IDS="u-admin")))
+
+    banner("5. dry run (the default when DRY_RUN is not set): reports, changes nothing")
+    show("result", handler({"user_ids": ["u-dave", "u-admin"]}, context(DRY_RUN="true", PROTECTED_USER_IDS="u-admin")))
+
+    show("authorized after", emulator.modelarts.user_ids(PROJECT))
+    show("calls the emulator received", [f"{c['method']} {c['path']}?{_query(c)} -> {c['status']}"
+                                        for c in emulator.calls()])
+
+
+def _query(call: Dict[str, Any]) -> str:
+    return "&".join(f"{k}={v}" for k, v in call["query"].items())
+
+
+def run() -> int:
+    emulator = start_emulator()
+    try:
+        modelarts(emulator)
+    finally:
+        emulator.stop()
+    banner("demo finished")
+    return 0

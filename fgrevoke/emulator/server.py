@@ -1,0 +1,323 @@
+"""The emulator's HTTP server: routing, signature checks, fault injection and a request journal."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
+from urllib.parse import unquote
+
+from fgrevoke.emulator import signature
+
+MASKED_HEADERS = ("authorization", "x-security-token")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: Dict[str, List[str]]
+    headers: Dict[str, str]
+    body: bytes
+    project_id: str
+    route: str = ""
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8")) if self.body else None
+
+    def arg(self, name: str) -> Optional[str]:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: Dict[str, str] = field(default_factory=dict)
+    raw: Optional[bytes] = None  # sent as-is (malformed bodies)
+
+
+def error(status: int, code: str, message: str) -> Reply:
+    return Reply(status, {"error_code": code, "error_msg": message})
+
+
+@dataclass
+class Fault:
+    """What to do instead of (or before) serving a route."""
+
+    route: str
+    status: Optional[int] = None
+    retry_after: Optional[str] = None
+    body: Any = None
+    raw_body: Optional[bytes] = None
+    latency: float = 0.0
+    drop: bool = False  # close the connection without an answer
+    drop_mid_response: bool = False  # send headers and part of the body, then close
+    times: Optional[int] = 1  # None: every matching request
+    probability: float = 1.0
+    when: Optional[Callable[[Request], bool]] = None
+    hits: int = 0
+
+
+Handler = Callable[[Request], Reply]
+
+
+class Emulator:
+    """Start with ``with Emulator() as emulator:`` or ``start()``; ``endpoint`` is its base URL."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, check_signatures: bool = True,
+                 seed: int = 0) -> None:
+        from fgrevoke.emulator import modelarts, workspace, workspaceapp
+
+        self.check_signatures = check_signatures
+        self.credentials: Dict[str, Tuple[str, Optional[str]]] = {}
+        self.journal: List[Dict[str, Any]] = []
+        self.faults: List[Fault] = []
+        self.max_in_flight: Dict[str, int] = {}
+        self._in_flight: Dict[str, int] = {}
+        self._lock = threading.RLock()
+        self._random = random.Random(seed)
+        self._routes: List[Tuple[str, Pattern[str], str, Handler]] = []
+        self.modelarts = modelarts.ModelArts(self)
+        self.workspace = workspace.Workspace(self)
+        self.workspaceapp = workspaceapp.WorkspaceApp(self)
+        self._server = ThreadingHTTPServer((host, port), _handler_class(self))
+        self._server.daemon_threads = True
+        self._thread: Optional[threading.Thread] = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def endpoint(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "Emulator":
+        self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    # -- configuration ---------------------------------------------------------------------
+    def add_credentials(self, access_key: str, secret_key: str, security_token: Optional[str] = None) -> None:
+        """Known keys; with a token, requests signed by this key must carry it."""
+        with self._lock:
+            self.credentials[access_key] = (secret_key, security_token)
+
+    def inject(self, route: str, **options: Any) -> Fault:
+        fault = Fault(route, **options)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def reset(self) -> None:
+        """Forget state, faults and journal (between tests)."""
+        with self._lock:
+            self.clear_faults()
+            self.journal.clear()
+            self.max_in_flight.clear()
+            self.modelarts.reset()
+            self.workspace.reset()
+            self.workspaceapp.reset()
+
+    def route(self, method: str, template: str, name: str, handler: Handler) -> None:
+        pattern = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$"
+        self._routes.append((method, re.compile(pattern), name, handler))
+
+    def calls(self, route: Optional[str] = None) -> List[Dict[str, Any]]:
+        with self._lock:
+            return [entry for entry in self.journal if route is None or entry["route"] == route]
+
+    # -- serving ---------------------------------------------------------------------------
+    def _serve(self, http: BaseHTTPRequestHandler) -> None:
+        raw_target = http.path
+        path, _, query_text = raw_target.partition("?")
+        length = int(http.headers.get("Content-Length") or 0)
+        body = http.rfile.read(length) if length else b""
+        headers = {name.lower(): value for name, value in http.headers.items()}
+        request_id = uuid.uuid4().hex
+        match = self._match(http.command, unquote(path))
+        route, handler, params = match if match else ("unknown", None, {})
+        request = Request(http.command, unquote(path), _query(query_text), headers, body,
+                          params.get("project_id", ""), route)
+        self._enter(route)
+        try:
+            reply = self._reply(http, request, raw_target, handler, request_id)
+        finally:
+            self._leave(route)
+        if reply is None:
+            return
+        reply.headers.setdefault("X-Request-Id", request_id)
+        self._record(request, reply, request_id)
+        _write(http, reply)
+
+    def _reply(self, http: BaseHTTPRequestHandler, request: Request, raw_target: str,
+               handler: Optional[Handler], request_id: str) -> Optional[Reply]:
+        if self.check_signatures:
+            problem = self._authenticate(request, raw_target)
+            if problem is not None:
+                return problem
+        if handler is None:
+            return error(404, "APIG.0101", "The API does not exist or has not been published in the environment")
+        fault = self._fault_for(request)
+        if fault is not None:
+            if fault.latency:
+                time.sleep(fault.latency)
+            if fault.drop or fault.drop_mid_response:
+                self._record(request, Reply(0, {"dropped": True}), request_id)
+                _drop(http, mid_response=fault.drop_mid_response)
+                return None
+            if fault.status is not None:
+                reply = Reply(fault.status, fault.body if fault.body is not None else
+                              {"error_code": f"EMU.{fault.status}", "error_msg": "injected fault"},
+                              raw=fault.raw_body)
+                if fault.retry_after is not None:
+                    reply.headers["Retry-After"] = fault.retry_after
+                return reply
+        try:
+            with self._lock:
+                return handler(request)
+        except (ValueError, KeyError, TypeError, AttributeError) as problem:
+            return error(400, "EMU.BadRequest", f"malformed request: {problem}")
+
+    def _authenticate(self, request: Request, raw_target: str) -> Optional[Reply]:
+        secrets = {key: secret for key, (secret, _token) in self.credentials.items()}
+        try:
+            access_key = signature.verify(request.method, raw_target, request.headers, request.body, secrets)
+        except signature.SignatureError as problem:
+            return error(401, "APIG.0301", f"Incorrect IAM authentication information: {problem}")
+        expected_token = self.credentials[access_key][1]
+        if expected_token is not None:
+            signed = request.headers.get("authorization", "").split("SignedHeaders=")[1].split(",")[0]
+            if request.headers.get("x-security-token") != expected_token or \
+                    "x-security-token" not in signed.split(";"):
+                return error(401, "APIG.0301", "Incorrect IAM authentication information: "
+                                               "security token missing or invalid")
+        header_project = request.headers.get("x-project-id")
+        if header_project and request.project_id and header_project != request.project_id:
+            return error(403, "APIG.0302", "The project in X-Project-Id does not match the URL")
+        return None
+
+    def _match(self, method: str, path: str) -> Optional[Tuple[str, Handler, Dict[str, str]]]:
+        for route_method, pattern, name, handler in self._routes:
+            found = pattern.match(path)
+            if route_method == method and found:
+                return name, handler, found.groupdict()
+        return None
+
+    def _fault_for(self, request: Request) -> Optional[Fault]:
+        with self._lock:
+            for fault in self.faults:
+                if fault.route not in (request.route, "*"):
+                    continue
+                if fault.times is not None and fault.hits >= fault.times:
+                    continue
+                if fault.when is not None and not fault.when(request):
+                    continue
+                if fault.probability < 1.0 and self._random.random() >= fault.probability:
+                    continue
+                fault.hits += 1
+                return fault
+        return None
+
+    def _enter(self, route: str) -> None:
+        with self._lock:
+            self._in_flight[route] = self._in_flight.get(route, 0) + 1
+            self.max_in_flight[route] = max(self.max_in_flight.get(route, 0), self._in_flight[route])
+
+    def _leave(self, route: str) -> None:
+        with self._lock:
+            self._in_flight[route] -= 1
+
+    def _record(self, request: Request, reply: Reply, request_id: str) -> None:
+        try:
+            body = request.json()
+        except ValueError:
+            body = request.body.decode("utf-8", "replace")
+        with self._lock:
+            self.journal.append({
+                "route": request.route, "method": request.method, "path": request.path,
+                "query": {key: values[0] if len(values) == 1 else values for key, values in request.query.items()},
+                "headers": {name: "***" if name in MASKED_HEADERS else value
+                            for name, value in request.headers.items()},
+                "body": body, "project_id": request.project_id, "status": reply.status,
+                "response": reply.body, "request_id": request_id, "time": time.time()})
+
+
+def _query(text: str) -> Dict[str, List[str]]:
+    query: Dict[str, List[str]] = {}
+    for part in text.split("&") if text else []:
+        key, _, value = part.partition("=")
+        query.setdefault(unquote(key), []).append(unquote(value))
+    return query
+
+
+def _write(http: BaseHTTPRequestHandler, reply: Reply) -> None:
+    if reply.raw is not None:
+        payload = reply.raw
+    elif reply.body is None:
+        payload = b""
+    else:
+        payload = json.dumps(reply.body).encode("utf-8")
+    http.send_response(reply.status)
+    if payload:
+        http.send_header("Content-Type", "application/json")
+    for name, value in reply.headers.items():
+        http.send_header(name, value)
+    http.send_header("Content-Length", str(len(payload)))
+    http.end_headers()
+    if payload and http.command != "HEAD":
+        http.wfile.write(payload)
+
+
+def _drop(http: BaseHTTPRequestHandler, mid_response: bool) -> None:
+    if mid_response:
+        http.send_response(200)
+        http.send_header("Content-Type", "application/json")
+        http.send_header("Content-Length", "100")
+        http.end_headers()
+        http.wfile.write(b'{"result": ')
+        http.wfile.flush()
+    http.close_connection = True
+    try:
+        http.connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _handler_class(emulator: Emulator) -> type:
+    class EmulatorRequestHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            emulator._serve(self)
+
+        do_POST = do_DELETE = do_PUT = do_GET
+
+        def log_message(self, *_args: Any) -> None:  # the journal is the log
+            pass
+
+    return EmulatorRequestHandler

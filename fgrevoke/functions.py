@@ -1,0 +1,33 @@
+"""Finding and loading the function handlers of this checkout (developer tooling)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import List
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTIONS_DIR = ROOT / "functions"
+
+
+def names() -> List[str]:
+    return sorted(p.name for p in FUNCTIONS_DIR.iterdir() if (p / "index.py").is_file())
+
+
+def load(name: str) -> ModuleType:
+    """Import ``functions/<name>/index.py`` under a unique module name."""
+    if name not in names():
+        raise SystemExit(f"unknown function {name!r}; known: {', '.join(names())}")
+    module_name = f"fgrevoke_function_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    spec = importlib.util.spec_from_file_location(module_name, FUNCTIONS_DIR / name / "index.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module

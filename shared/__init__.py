@@ -1,0 +1,1 @@
+"""Runtime shared by every fgrevoke function: shipped inside each function's zip."""

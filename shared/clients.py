@@ -1,0 +1,145 @@
+"""SDK clients: built once per warm instance, rebuilt when the agency's keys rotate."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple
+
+from shared.credentials import Credentials
+from shared.errors import ConfigurationError
+from shared.sdk_loader import service_package
+from shared.settings import Settings
+
+USER_AGENT = "fgrevoke/0.1"
+
+
+@dataclass(frozen=True)
+class Service:
+    """An SDK service: its package, client class and Region class."""
+
+    package: str
+    client_class: str
+    region_module: str
+    region_class: str
+    env_name: str  # as in HUAWEICLOUD_SDK_REGION_<env_name>_<REGION>
+
+    def sdk(self) -> Any:
+        return service_package(self.package)
+
+
+MODELARTS = Service("huaweicloudsdkmodelarts.v1", "ModelArtsClient",
+                    "huaweicloudsdkmodelarts.v1.region.modelarts_region", "ModelArtsRegion", "MODELARTS")
+WORKSPACE = Service("huaweicloudsdkworkspace.v2", "WorkspaceClient",
+                    "huaweicloudsdkworkspace.v2.region.workspace_region", "WorkspaceRegion", "WORKSPACE")
+WORKSPACEAPP = Service("huaweicloudsdkworkspaceapp.v1", "WorkspaceAppClient",
+                       "huaweicloudsdkworkspaceapp.v1.region.workspaceapp_region", "WorkspaceAppRegion",
+                       "WORKSPACEAPP")
+
+_lock = threading.Lock()
+_last_response = threading.local()
+_clients: Dict[Tuple[str, str], Tuple[str, Any]] = {}
+
+
+def client_for(service: Service, settings: Settings, credentials: Credentials) -> Any:
+    """Shared by concurrent invocations; a new client replaces the reference, never mutates one."""
+    key = (service.package, f"{settings.region}/{settings.project_id}/{settings.connect_timeout}/"
+                            f"{settings.read_timeout}/{settings.max_concurrency}")
+    fingerprint = credentials.fingerprint()
+    with _lock:
+        cached = _clients.get(key)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        client = _build(service, settings, credentials)
+        _clients[key] = (fingerprint, client)
+        return client
+
+
+def _build(service: Service, settings: Settings, credentials: Credentials) -> Any:
+    sdk = service.sdk()
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+
+    region_class = getattr(importlib.import_module(service.region_module), service.region_class)
+    try:
+        region = region_class.value_of(settings.region)
+    except KeyError:
+        variable = f"HUAWEICLOUD_SDK_REGION_{service.env_name}_{settings.region.upper().replace('-', '_')}"
+        raise ConfigurationError(
+            f"{service.client_class[:-6]} has no endpoint in region {settings.region!r}: check REGION, "
+            f"or give one with {variable}", field="REGION") from None
+    config = HttpConfig.get_default_config()
+    config.timeout = (settings.connect_timeout, settings.read_timeout)
+    config.retry_times = 0
+    config.pool_connections = config.pool_maxsize = max(10, settings.max_concurrency)
+    config.user_agent = USER_AGENT
+    basic = BasicCredentials(credentials.access_key, credentials.secret_key, settings.project_id)
+    if credentials.security_token:
+        basic = basic.with_security_token(credentials.security_token)
+    client = (getattr(sdk, service.client_class).new_builder()
+              .with_http_config(config)
+              .with_credentials(basic)
+              .with_region(region)  # project_id is given, so no IAM project lookup happens
+              .with_exception_handler(_exception_handler())
+              .with_http_handler(_http_handler())
+              .build())
+    _single_retry_layer(client, config.pool_maxsize)
+    return client
+
+
+def _single_retry_layer(client: Any, pool_size: int) -> None:
+    # The SDK mounts urllib3 Retry(total=retry_times, status_forcelist=[429]): on DELETE it eats a
+    # 429 even with retry_times=0 and loses its body, request id and Retry-After (sdk.md §3, §7.4).
+    # A plain adapter hands every response to the SDK's error mapping and shared.retry decides.
+    from requests.adapters import HTTPAdapter
+
+    session = client.get_http_client()._session
+    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+
+
+def last_request_id() -> Optional[str]:
+    """The X-Request-Id of the last response this thread received (success responses lack it)."""
+    return getattr(_last_response, "request_id", None)
+
+
+def _remember_request_id(response: Any, **_kwargs: Any) -> None:
+    # Sync calls send and receive on the calling thread, so a thread-local is the call's own.
+    _last_response.request_id = response.headers.get("X-Request-Id") or None
+
+
+def _http_handler() -> Any:
+    from huaweicloudsdkcore.http.http_handler import HttpHandler
+
+    return HttpHandler().add_response_handler(_remember_request_id)
+
+
+_handler_instance: Optional[Any] = None
+
+
+def _exception_handler() -> Any:
+    """The SDK's default error mapping, keeping Retry-After on the exception it raises."""
+    global _handler_instance
+    if _handler_instance is None:
+        from huaweicloudsdkcore.exceptions.exception_handler import DefaultExceptionHandler
+        from huaweicloudsdkcore.exceptions.exceptions import ServiceResponseException
+
+        class RetryAfterExceptionHandler(DefaultExceptionHandler):  # type: ignore[misc]
+            def handle_exception(self, request: Any, response: Any) -> None:
+                try:
+                    super().handle_exception(request, response)
+                except ServiceResponseException as error:
+                    error.retry_after = _seconds(response.headers.get("Retry-After"))
+                    raise
+
+        _handler_instance = RetryAfterExceptionHandler()
+    return _handler_instance
+
+
+def _seconds(value: Optional[str]) -> Optional[float]:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None  # an HTTP-date Retry-After: fall back to our own backoff

@@ -1,0 +1,60 @@
+"""Which keys sign the calls: the function's agency first, then the SDK's own variables."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from shared import redaction
+from shared.errors import ConfigurationError
+from shared.settings import SettingsSource
+
+
+@dataclass(frozen=True, repr=False)
+class Credentials:
+    access_key: str
+    secret_key: str
+    security_token: Optional[str]
+    source: str  # "agency" or "environment"
+
+    def fingerprint(self) -> str:
+        """Tells rotated keys apart without keeping them in a cache key."""
+        material = "\0".join((self.access_key, self.secret_key, self.security_token or ""))
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+    def __repr__(self) -> str:
+        return f"Credentials(source={self.source!r}, access_key='***')"
+
+
+def resolve(context: Any, source: SettingsSource) -> Credentials:
+    """Never returns empty keys: with them the SDK would ask the ECS metadata service (sdk.md §2.1)."""
+    agency = tuple(_context_value(context, name) for name in
+                   ("getSecurityAccessKey", "getSecuritySecretKey", "getSecurityToken"))
+    if agency[0] and agency[1]:
+        return _registered(Credentials(agency[0], agency[1], agency[2], "agency"))
+    access_key = source.get("HUAWEICLOUD_SDK_AK")
+    secret_key = source.get("HUAWEICLOUD_SDK_SK")
+    token = source.get("HUAWEICLOUD_SDK_SECURITY_TOKEN")
+    if access_key and secret_key:
+        return _registered(Credentials(access_key, secret_key, token, "environment"))
+    if access_key or secret_key:
+        missing = "HUAWEICLOUD_SDK_SK" if access_key else "HUAWEICLOUD_SDK_AK"
+        raise ConfigurationError(f"setting {missing} is missing: both HUAWEICLOUD_SDK_AK and "
+                                 "HUAWEICLOUD_SDK_SK must be set", field=missing)
+    raise ConfigurationError(
+        "no credentials: give the function an agency (the context's security keys are empty) "
+        "or set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK", field="HUAWEICLOUD_SDK_AK")
+
+
+def _context_value(context: Any, name: str) -> Optional[str]:
+    getter = getattr(context, name, None)
+    if not callable(getter):
+        return None
+    value = getter()
+    return str(value).strip() or None if value else None
+
+
+def _registered(credentials: Credentials) -> Credentials:
+    redaction.register(credentials.access_key, credentials.secret_key, credentials.security_token)
+    return credentials

@@ -1,0 +1,59 @@
+"""Validation of request fields: errors name the field (and index) at fault."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterable, List, Optional
+
+from shared.errors import InvalidRequest, PayloadTooLarge
+
+# Ids go into URLs and bodies: no separators, spaces, control or URL characters.
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+MAX_ITEMS = 10_000
+
+
+def reject_unknown(payload: Dict[str, Any], allowed: Iterable[str]) -> None:
+    allowed_set = set(allowed)
+    unknown = sorted(str(key) for key in payload if key not in allowed_set)
+    if unknown:
+        raise InvalidRequest(f"unknown field(s) {', '.join(map(repr, unknown))}; accepted: "
+                             f"{', '.join(sorted(allowed_set))}", field=unknown[0])
+
+
+def identifier(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(f"{field} must be a non-empty string", field=field)
+    if not ID_PATTERN.match(value):
+        raise InvalidRequest(f"{field} is not a valid id: use letters, digits, '-', '_' and '.' "
+                             f"(at most 128)", field=field)
+    return value
+
+
+def string_list(payload: Dict[str, Any], key: str) -> Optional[List[Any]]:
+    """The list under ``key`` (None when absent); bounded so a huge list fails fast."""
+    if key not in payload:
+        return None
+    value = payload[key]
+    if not isinstance(value, list):
+        raise InvalidRequest(f"{key} must be a list", field=key)
+    if not value:
+        raise InvalidRequest(f"{key} must not be empty", field=key)
+    if len(value) > MAX_ITEMS:
+        raise PayloadTooLarge(f"{key} holds {len(value)} items; at most {MAX_ITEMS} per request",
+                              field=key)
+    return value
+
+
+def identifiers(payload: Dict[str, Any], key: str) -> Optional[List[str]]:
+    """Unique ids in first-seen order."""
+    values = string_list(payload, key)
+    if values is None:
+        return None
+    return list(dict.fromkeys(identifier(value, f"{key}[{index}]") for index, value in enumerate(values)))
+
+
+def optional_bool(payload: Dict[str, Any], key: str) -> Optional[bool]:
+    value = payload.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise InvalidRequest(f"{key} must be true or false", field=key)

@@ -1,0 +1,92 @@
+"""One retry layer for every upstream call, bounded by attempts and the invocation's time.
+
+Written here rather than with ``SyncInvoker.with_retry`` because that loop catches only
+``SdkException`` (a POST read timeout escapes as a raw ``requests`` exception), has no notion of
+the function's remaining time and sleeps only milliseconds (sdk.md §3-§4).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional, TypeVar
+
+import requests
+from huaweicloudsdkcore.exceptions import exceptions as sdk_errors
+
+T = TypeVar("T")
+BASE_DELAY = 0.25
+MAX_DELAY = 8.0
+
+
+@dataclass(frozen=True)
+class UpstreamError:
+    error_code: str
+    error_msg: str
+    request_id: Optional[str]
+    status_code: Optional[int]
+    transient: bool
+    retry_after: Optional[float] = None
+
+
+class UpstreamCallFailed(Exception):
+    def __init__(self, error: UpstreamError, attempts: int) -> None:
+        super().__init__(f"{error.error_code}: {error.error_msg}")
+        self.error = error
+        self.attempts = attempts
+
+
+class Deadline:
+    """The invocation's end, less a reserve for reporting."""
+
+    def __init__(self, remaining_seconds: Optional[float], reserve: float = 1.0) -> None:
+        self._end = None if remaining_seconds is None else time.monotonic() + remaining_seconds - reserve
+
+    def remaining(self) -> float:
+        return float("inf") if self._end is None else self._end - time.monotonic()
+
+
+def describe(error: BaseException) -> UpstreamError:
+    """What went wrong, and whether trying again may help."""
+    if isinstance(error, sdk_errors.ServiceResponseException):
+        status = int(error.status_code)
+        return UpstreamError(
+            error_code=str(error.error_code or status), error_msg=str(error.error_msg or "")[:500],
+            request_id=error.request_id or None, status_code=status,
+            transient=status == 429 or status >= 500,
+            retry_after=getattr(error, "retry_after", None))
+    if isinstance(error, (sdk_errors.ConnectionException, requests.exceptions.ConnectionError)):
+        return UpstreamError("FGR.ConnectionError", _first_line(error), None, None, True)
+    if isinstance(error, (sdk_errors.RequestTimeoutException, requests.exceptions.Timeout)):
+        return UpstreamError("FGR.Timeout", _first_line(error), None, None, True)
+    if isinstance(error, requests.exceptions.RequestException):
+        return UpstreamError("FGR.ConnectionError", _first_line(error), None, None, True)
+    return UpstreamError("FGR.UpstreamError", f"{type(error).__name__}: {_first_line(error)}",
+                         None, None, False)
+
+
+def call(fn: Callable[[], T], *, attempts: int, deadline: Deadline,
+         on_attempt: Callable[[], None] = lambda: None) -> T:
+    """Run ``fn``; retry transient failures with jittered exponential backoff."""
+    attempt = 0
+    while True:
+        attempt += 1
+        on_attempt()
+        try:
+            return fn()
+        except (sdk_errors.SdkException, requests.exceptions.RequestException, ValueError) as error:
+            failure = describe(error)
+        if not failure.transient or attempt >= attempts:
+            raise UpstreamCallFailed(failure, attempt)
+        delay = random.uniform(0.5, 1.0) * min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1))
+        if failure.retry_after is not None:
+            delay = max(delay, failure.retry_after)
+        if delay >= deadline.remaining():
+            raise UpstreamCallFailed(failure, attempt)
+        time.sleep(delay)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:500]

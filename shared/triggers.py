@@ -1,0 +1,197 @@
+"""Recognise which trigger sent an event and take the revocation request(s) out of it.
+
+Shapes: ../shared/reference/functiongraph.md §2 and events/. Every handler shares this parser.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from shared.errors import InvalidRequest, MethodNotAllowed, PayloadTooLarge
+
+DIRECT, TIMER, APIG, CTS, EVENTGRID, SMN = "direct", "timer", "apig", "cts", "eventgrid", "smn"
+ASYNCHRONOUS = frozenset({TIMER, CTS, EVENTGRID, SMN})
+APIG_BODY_LIMIT = 4 * 1024 * 1024  # dedicated APIG request body limit
+IAM_USER_DELETIONS = frozenset({"deleteUser", "deleteUserV5"})
+
+
+@dataclass(frozen=True)
+class Offboarding:
+    """An IAM user was deleted (CTS trace): every grant of that person must go."""
+
+    user_id: str
+    user_name: Optional[str]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    kind: str
+    correlation_id: Optional[str]
+    payloads: Tuple[Dict[str, Any], ...] = ()
+    offboarding: Optional[Offboarding] = None
+    ignored: Optional[str] = None  # why the event asks for nothing
+    facts: Dict[str, Any] = field(default_factory=dict)  # logged with the invocation
+
+    @property
+    def asynchronous(self) -> bool:
+        return self.kind in ASYNCHRONOUS
+
+
+def kind_of(event: Any) -> str:
+    """Name the trigger from the event's shape alone; never fails."""
+    if not isinstance(event, dict):
+        return DIRECT
+    if isinstance(event.get("cts"), dict):
+        return CTS
+    if "httpMethod" in event and ("requestContext" in event or "headers" in event):
+        return APIG
+    if event.get("trigger_type") == "TIMER" or ("user_event" in event and "trigger_name" in event):
+        return TIMER
+    if isinstance(event.get("record"), list) and any(
+            isinstance(record, dict) and "smn" in record for record in event["record"]):
+        return SMN
+    if isinstance(event.get("events"), list) or ("specversion" in event and "data" in event):
+        return EVENTGRID
+    return DIRECT
+
+
+def parse(event: Any) -> Trigger:
+    if not isinstance(event, dict):
+        raise InvalidRequest(f"the event must be a JSON object, not {type(event).__name__}")
+    return _PARSERS[kind_of(event)](event)
+
+
+def _direct(event: Dict[str, Any]) -> Trigger:
+    return Trigger(DIRECT, None, (event,))
+
+
+def _timer(event: Dict[str, Any]) -> Trigger:
+    name = _text(event.get("trigger_name")) or "timer"
+    correlation = f"{name}@{_text(event.get('time')) or ''}"
+    raw = event.get("user_event")
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidRequest("the TIMER trigger carries no request: put the request JSON in its "
+                             "additional information (user_event)", field="user_event")
+    payload = _json_object(raw, "the TIMER trigger's user_event", "user_event")
+    return Trigger(TIMER, correlation, (payload,), facts={"trigger_name": name})
+
+
+def _apig(event: Dict[str, Any]) -> Trigger:
+    context = event.get("requestContext") if isinstance(event.get("requestContext"), dict) else {}
+    correlation = _text(context.get("requestId")) or _text((event.get("headers") or {}).get("x-request-id")
+                                                          if isinstance(event.get("headers"), dict) else None)
+    method = (_text(event.get("httpMethod")) or "").upper()
+    if method not in ("DELETE", "POST"):
+        raise MethodNotAllowed(f"HTTP method {method or '(none)'} is not allowed: use DELETE or POST",
+                               field="httpMethod")
+    payload = _apig_body(event)
+    query = event.get("queryStringParameters") or {}
+    if not isinstance(query, dict):
+        raise InvalidRequest("queryStringParameters must be an object", field="queryStringParameters")
+    for key, value in query.items():
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        if not isinstance(value, str):
+            raise InvalidRequest(f"query parameter {key!r} must be given once, as text", field=str(key))
+        if key in payload and payload[key] != value:
+            raise InvalidRequest(f"{key!r} is given both in the query and in the body", field=str(key))
+        payload[key] = value
+    return Trigger(APIG, correlation, (payload,), facts={"http_method": method})
+
+
+def _apig_body(event: Dict[str, Any]) -> Dict[str, Any]:
+    body = event.get("body")
+    if body in (None, ""):
+        return {}
+    if not isinstance(body, str):
+        raise InvalidRequest("the APIG body must be a string", field="body")
+    if len(body) > APIG_BODY_LIMIT * 4 // 3 + 4:
+        raise PayloadTooLarge("the request body is larger than the 4 MB APIG limit", field="body")
+    if event.get("isBase64Encoded") is True:
+        try:
+            body = base64.b64decode(body, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            raise InvalidRequest("the body is marked isBase64Encoded but is not Base64 of UTF-8 text",
+                                 field="body") from None
+    if len(body) > APIG_BODY_LIMIT:
+        raise PayloadTooLarge("the request body is larger than the 4 MB APIG limit", field="body")
+    if not body.strip():
+        return {}
+    return _json_object(body, "the request body", "body")
+
+
+def _cts(event: Dict[str, Any]) -> Trigger:
+    trace = event["cts"]
+    correlation = _text(trace.get("trace_id"))
+    facts = {key: trace.get(key) for key in ("service_type", "resource_type", "trace_name")}
+    if (trace.get("service_type"), trace.get("resource_type")) != ("IAM", "user") or \
+            trace.get("trace_name") not in IAM_USER_DELETIONS:
+        return Trigger(CTS, correlation, ignored="the CTS trace is not an IAM user deletion "
+                       f"(service_type={trace.get('service_type')!r}, resource_type="
+                       f"{trace.get('resource_type')!r}, trace_name={trace.get('trace_name')!r})",
+                       facts=facts)
+    code = trace.get("code")
+    if isinstance(code, (int, str)) and str(code).isdigit() and int(code) >= 400:
+        return Trigger(CTS, correlation, ignored=f"the IAM user deletion failed (code {code}): "
+                       "the user still exists", facts=facts)
+    user_id = _text(trace.get("resource_id"))
+    if not user_id:
+        raise InvalidRequest("the IAM deleteUser trace has no resource_id (the deleted user's id)",
+                             field="cts.resource_id")
+    return Trigger(CTS, correlation, offboarding=Offboarding(user_id, _text(trace.get("resource_name"))),
+                   facts=facts)
+
+
+def _eventgrid(event: Dict[str, Any]) -> Trigger:
+    events: List[Any] = event["events"] if isinstance(event.get("events"), list) else [event]
+    if not events:
+        raise InvalidRequest("the EventGrid envelope holds no events", field="events")
+    payloads = []
+    for index, cloud_event in enumerate(events):
+        if not isinstance(cloud_event, dict):
+            raise InvalidRequest(f"events[{index}] is not a CloudEvent object", field=f"events[{index}]")
+        data = cloud_event.get("data")
+        if isinstance(data, str):
+            data = _json_object(data, f"events[{index}].data", f"events[{index}].data")
+        if not isinstance(data, dict):
+            raise InvalidRequest(f"events[{index}].data must be a JSON object with the request",
+                                 field=f"events[{index}].data")
+        payloads.append(data)
+    ids = [_text(e.get("id")) for e in events if _text(e.get("id"))]
+    return Trigger(EVENTGRID, ",".join(ids) or None, tuple(payloads),
+                   facts={"event_types": sorted({str(e.get("type")) for e in events})})
+
+
+def _smn(event: Dict[str, Any]) -> Trigger:
+    payloads, ids = [], []
+    for index, record in enumerate(event["record"]):
+        smn = record.get("smn") if isinstance(record, dict) else None
+        if not isinstance(smn, dict) or not isinstance(smn.get("message"), str):
+            raise InvalidRequest(f"record[{index}].smn.message is missing", field=f"record[{index}]")
+        payloads.append(_json_object(smn["message"], f"the SMN message of record[{index}]",
+                                     f"record[{index}].smn.message"))
+        if _text(smn.get("message_id")):
+            ids.append(_text(smn.get("message_id")))
+    return Trigger(SMN, ",".join(i for i in ids if i) or None, tuple(payloads))
+
+
+def _json_object(text: str, what: str, field_name: str) -> Dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        raise InvalidRequest(f"{what} is not JSON: send a JSON object such as "
+                             '{"user_id": "..."}', field=field_name) from None
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"{what} must be a JSON object", field=field_name)
+    return value
+
+
+def _text(value: Any) -> Optional[str]:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+_PARSERS = {DIRECT: _direct, TIMER: _timer, APIG: _apig, CTS: _cts, EVENTGRID: _eventgrid, SMN: _smn}

@@ -1,0 +1,301 @@
+"""ModelArts DeleteAuthorizations end to end: real handler, real SDK, real HTTP, emulator."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from conftest import PROJECT, apig_body, apig_event, load_function, log_lines, reference_event
+from shared.errors import ConfigurationError, TransientUpstreamFailure
+
+fn = load_function("modelarts_delete_authorizations")
+DELETE = "modelarts.delete_authorizations"
+
+
+def seed(emulator, *user_ids):
+    for user_id in user_ids:
+        emulator.modelarts.seed(PROJECT, user_id)
+
+
+def by_user(result):
+    return {item["user_id"]: item for item in result["items"]}
+
+
+def test_direct_single_user_is_deleted_and_reported(emulator, context):
+    seed(emulator, "u-alice", "u-bob")
+    result = fn.handler({"user_id": "u-alice"}, context())
+    assert result["status"] == "succeeded"
+    assert by_user(result)["u-alice"]["outcome"] == "deleted"
+    assert by_user(result)["u-alice"]["upstream_request_id"] == emulator.calls(DELETE)[0]["request_id"]
+    assert emulator.modelarts.user_ids(PROJECT) == ["u-bob"]
+    wire = emulator.calls(DELETE)[0]
+    assert wire["method"] == "DELETE" and wire["query"] == {"user_id": "u-alice"}
+    assert wire["path"] == f"/v2/{PROJECT}/authorizations"
+
+
+def test_list_of_users_one_call_each_and_duplicates_removed(emulator, context):
+    seed(emulator, "u-1", "u-2", "u-3", "u-keep")
+    result = fn.handler({"user_ids": ["u-1", "u-2", "u-3", "u-2"]}, context(MAX_CONCURRENCY="2"))
+    assert [i["user_id"] for i in result["items"]] == ["u-1", "u-2", "u-3"]
+    assert sorted(c["query"]["user_id"] for c in emulator.calls(DELETE)) == ["u-1", "u-2", "u-3"]
+    assert emulator.modelarts.user_ids(PROJECT) == ["u-keep"]
+    assert emulator.max_in_flight[DELETE] <= 2
+
+
+def test_unknown_user_404_counts_as_already_absent(emulator, context):
+    result = fn.handler({"user_id": "u-gone"}, context())
+    assert result["status"] == "succeeded"
+    assert by_user(result)["u-gone"]["outcome"] == "already_absent"
+
+
+def test_dry_run_is_the_default_and_calls_nothing(emulator, context):
+    seed(emulator, "u-alice")
+    result = fn.handler({"user_id": "u-alice"}, context(DRY_RUN=None))
+    assert result["dry_run"] is True and by_user(result)["u-alice"]["outcome"] == "would_delete"
+    assert emulator.calls() == []
+    assert emulator.modelarts.user_ids(PROJECT) == ["u-alice"]
+
+
+def test_request_can_turn_dry_run_on_but_never_off(emulator, context):
+    seed(emulator, "u-alice")
+    assert fn.handler({"user_id": "u-alice", "dry_run": True}, context())["dry_run"] is True
+    result = fn.handler({"user_id": "u-alice", "dry_run": False}, context(DRY_RUN="true"))
+    assert result["dry_run"] is True and "never off" in result["notes"][0]
+    assert emulator.calls() == []
+
+
+def test_protected_users_are_skipped(emulator, context):
+    seed(emulator, "u-admin", "u-bob")
+    result = fn.handler({"user_ids": ["u-admin", "u-bob"]}, context(PROTECTED_USER_IDS="u-admin, u-other"))
+    assert by_user(result)["u-admin"]["outcome"] == "skipped_protected"
+    assert by_user(result)["u-bob"]["outcome"] == "deleted"
+    assert [c["query"]["user_id"] for c in emulator.calls(DELETE)] == ["u-bob"]
+    assert emulator.modelarts.user_ids(PROJECT) == ["u-admin"]
+
+
+def test_all_users_refused_without_allow_all(emulator, context):
+    seed(emulator, "u-1")
+    response = fn.handler(apig_event("DELETE", query={"user_id": "all"}), context())
+    assert response["statusCode"] == 403
+    body = apig_body(response)
+    assert body["error_code"] == "FGR.Refused" and "ALLOW_ALL_USERS" in body["error_msg"]
+    assert emulator.calls() == []
+
+
+def test_all_users_refused_while_users_are_protected(emulator, context):
+    result = fn.handler({"user_id": "all"}, context(ALLOW_ALL_USERS="true", PROTECTED_USER_IDS="u-admin"))
+    assert result["error_code"] == "FGR.Refused" and "PROTECTED_USER_IDS" in result["error_msg"]
+    assert emulator.calls() == []
+
+
+def test_all_users_with_allow_all(emulator, context):
+    seed(emulator, "u-1", "u-2")
+    result = fn.handler({"user_id": "all", "verify": True}, context(ALLOW_ALL_USERS="true"))
+    assert result["status"] == "succeeded"
+    assert [c["query"] for c in emulator.calls(DELETE)] == [{"user_id": "all"}]
+    assert emulator.modelarts.user_ids(PROJECT) == []
+
+
+def test_all_inside_a_list_is_invalid(emulator, context):
+    result = fn.handler({"user_ids": ["u-1", "ALL"]}, context(ALLOW_ALL_USERS="true"))
+    assert result["error_code"] == "FGR.InvalidRequest" and result["field"] == "user_ids[1]"
+    assert emulator.calls() == []
+
+
+@pytest.mark.parametrize("base64_body", [False, True])
+def test_apig_post_body(emulator, context, base64_body):
+    seed(emulator, "u-1", "u-2")
+    response = fn.handler(apig_event("POST", {"user_ids": ["u-1"]}, base64_body=base64_body), context())
+    assert response["statusCode"] == 200
+    assert apig_body(response)["items"][0] == {"user_id": "u-1", "outcome": "deleted",
+                                               "upstream_request_id": emulator.calls(DELETE)[0]["request_id"]}
+
+
+def test_apig_get_is_not_allowed(emulator, context):
+    response = fn.handler(reference_event("apig.json"), context())
+    assert response["statusCode"] == 405 and apig_body(response)["error_code"] == "FGR.MethodNotAllowed"
+    assert emulator.calls() == []
+
+
+def test_apig_invalid_json_is_400(emulator, context):
+    response = fn.handler(apig_event("POST", "{not json"), context())
+    assert response["statusCode"] == 400 and apig_body(response)["field"] == "body"
+
+
+def test_apig_refuses_another_project(emulator, context):
+    response = fn.handler(apig_event("POST", {"user_id": "u-1", "project_id": "other"}), context())
+    assert response["statusCode"] == 403 and emulator.calls() == []
+
+
+def test_timer_user_event(emulator, context):
+    seed(emulator, "u-1")
+    event = reference_event("timer.json")
+    event["user_event"] = json.dumps({"user_ids": ["u-1"]})
+    result = fn.handler(event, context())
+    assert by_user(result)["u-1"]["outcome"] == "deleted"
+
+
+def test_timer_plain_text_is_a_clear_error(emulator, context):
+    result = fn.handler(reference_event("timer_plain_text.json"), context())
+    assert result["error_code"] == "FGR.InvalidRequest" and "not JSON" in result["error_msg"]
+    assert emulator.calls() == []
+
+
+def test_cts_delete_user_revokes_and_verifies(emulator, context, capsys):
+    event = reference_event("cts_iam_deleteUser_RECONSTRUCTED.json")
+    user_id = event["cts"]["resource_id"]
+    seed(emulator, user_id, "u-other")
+    result = fn.handler(event, context())
+    assert by_user(result)[user_id]["outcome"] == "deleted"
+    assert [c["route"] for c in emulator.calls()] == [DELETE, "modelarts.get_authorizations"]
+    assert emulator.modelarts.user_ids(PROJECT) == ["u-other"]
+    lines = log_lines(capsys.readouterr().out)
+    assert {line["correlation_id"] for line in lines} == {event["cts"]["trace_id"]}
+    audit = [line for line in lines if line["event"] == "revocation"]
+    assert audit == [dict(audit[0], user_id=user_id, outcome="deleted")]
+
+
+def test_cts_delete_user_v5_is_handled_too(emulator, context):
+    event = copy.deepcopy(reference_event("cts_iam_deleteUser_RECONSTRUCTED.json"))
+    event["cts"]["trace_name"] = "deleteUserV5"
+    event["cts"]["resource_id"] = "u-v5"
+    seed(emulator, "u-v5")
+    assert by_user(fn.handler(event, context()))["u-v5"]["outcome"] == "deleted"
+
+
+def test_other_cts_traces_are_ignored_with_a_reason(emulator, context, capsys):
+    result = fn.handler(reference_event("cts_real_capture_createFunction.json"), context())
+    assert result["status"] == "ignored" and "not an IAM user deletion" in result["reason"]
+    assert emulator.calls() == []
+    assert any(line["event"] == "invocation.ignored" for line in log_lines(capsys.readouterr().out))
+
+
+def test_verify_reports_access_that_remains(emulator, context):
+    seed(emulator, "u-sticky")
+    # The delete "succeeds" but the authorization stays: the result must say so.
+    emulator.inject(DELETE, status=200, body={"result": "true"})
+    result = fn.handler({"user_id": "u-sticky", "verify": True}, context())
+    item = by_user(result)["u-sticky"]
+    assert item["outcome"] == "failed" and item["error_code"] == "FGR.StillAuthorized"
+
+
+@pytest.mark.parametrize("name", ["eg_cloudevent.json", "eg_putevents_envelope.json"])
+def test_eventgrid_events(emulator, context, name):
+    seed(emulator, "u-eg")
+    event = reference_event(name)
+    for cloud_event in event.get("events", [event]):
+        cloud_event["data"] = {"user_id": "u-eg"}
+    assert by_user(fn.handler(event, context()))["u-eg"]["outcome"] == "deleted"
+
+
+def test_smn_message(emulator, context):
+    seed(emulator, "u-smn")
+    event = reference_event("smn.json")
+    event["record"][0]["smn"]["message"] = json.dumps({"user_ids": ["u-smn"]})
+    assert by_user(fn.handler(event, context()))["u-smn"]["outcome"] == "deleted"
+
+
+def test_503_then_success_is_retried(emulator, context):
+    seed(emulator, "u-1")
+    emulator.inject(DELETE, status=503, times=1)
+    result = fn.handler({"user_id": "u-1"}, context())
+    assert by_user(result)["u-1"]["outcome"] == "deleted"
+    assert [c["status"] for c in emulator.calls(DELETE)] == [503, 200]
+
+
+def test_429_with_retry_after_keeps_the_server_error_and_waits(emulator, context):
+    seed(emulator, "u-1")
+    emulator.inject(DELETE, status=429, retry_after="1", times=1,
+                    body={"error_code": "APIG.0308", "error_msg": "The request is throttled."})
+    result = fn.handler({"user_id": "u-1"}, context())
+    calls = emulator.calls(DELETE)
+    assert [c["status"] for c in calls] == [429, 200]
+    assert calls[1]["time"] - calls[0]["time"] >= 0.95
+    assert by_user(result)["u-1"]["outcome"] == "deleted"
+
+
+def test_endless_500_stops_within_the_time_budget_and_reports(emulator, context):
+    seed(emulator, "u-1")
+    emulator.inject(DELETE, status=500, times=None)
+    response = fn.handler(apig_event("DELETE", query={"user_id": "u-1"}),
+                          context(timeout_seconds=2.0, MAX_ATTEMPTS="10"))
+    assert response["statusCode"] == 502
+    item = apig_body(response)["items"][0]
+    assert item["outcome"] == "failed" and item["error_code"] == "EMU.500" and item["retryable"] is True
+    assert 1 <= len(emulator.calls(DELETE)) < 10
+
+
+def test_async_trigger_raises_on_transient_failure(emulator, context):
+    emulator.inject(DELETE, status=503, times=None)
+    event = reference_event("timer.json")
+    event["user_event"] = json.dumps({"user_id": "u-1"})
+    with pytest.raises(TransientUpstreamFailure) as raised:
+        fn.handler(event, context(MAX_ATTEMPTS="2"))
+    assert "retried safely" in str(raised.value)
+    assert len(emulator.calls(DELETE)) == 2
+
+
+def test_async_trigger_reports_permanent_failure_without_raising(emulator, context):
+    emulator.inject(DELETE, status=403, times=None, body={"error_code": "ModelArts.0001", "error_msg": "denied"})
+    event = reference_event("timer.json")
+    event["user_event"] = json.dumps({"user_id": "u-1"})
+    result = fn.handler(event, context())
+    assert result["status"] == "failed"
+    assert result["items"][0]["error_code"] == "ModelArts.0001" and result["items"][0]["retryable"] is False
+
+
+def test_missing_region_is_a_configuration_error(emulator, context):
+    result = fn.handler({"user_id": "u-1"}, context(REGION=None))
+    assert result["error_code"] == "FGR.ConfigurationError" and result["field"] == "REGION"
+
+
+def test_configuration_error_raises_on_async_triggers(emulator, context):
+    event = reference_event("timer.json")
+    event["user_event"] = json.dumps({"user_id": "u-1"})
+    with pytest.raises(ConfigurationError):
+        fn.handler(event, context(REGION=None))
+
+
+def test_no_credentials_never_reaches_the_metadata_service(emulator, context):
+    result = fn.handler({"user_id": "u-1"}, context(agency=False))
+    assert result["error_code"] == "FGR.ConfigurationError" and "agency" in result["error_msg"]
+    assert emulator.calls() == []
+
+
+def test_sdk_environment_credentials_are_the_fallback(emulator, context, monkeypatch):
+    from conftest import AK, SK, TOKEN
+
+    seed(emulator, "u-1")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", AK)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", SK)
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN)
+    assert by_user(fn.handler({"user_id": "u-1"}, context(agency=False)))["u-1"]["outcome"] == "deleted"
+
+
+def test_wrong_secret_key_is_a_401_failure(emulator, context):
+    emulator.add_credentials("AKFGREVOKETESTKEY0001", "a-different-secret-key", "TOKENfgrevoke-test-security-token==")
+    result = fn.handler({"user_id": "u-1"}, context())
+    assert result["items"][0]["error_code"] == "APIG.0301"
+
+
+def test_project_id_defaults_to_the_runtime_project(emulator, context, monkeypatch):
+    monkeypatch.setenv("RUNTIME_PROJECT_ID", PROJECT)
+    seed(emulator, "u-1")
+    fn.handler({"user_id": "u-1"}, context(PROJECT_ID=None))
+    assert emulator.calls(DELETE)[0]["project_id"] == PROJECT
+
+
+def test_logs_are_json_bound_to_the_invocation_and_cleared(emulator, context, capsys):
+    seed(emulator, "u-1")
+    fn.handler(apig_event("DELETE", query={"user_id": "u-1"}), context())
+    fn.handler({"user_id": "u-2"}, context())
+    lines = log_lines(capsys.readouterr().out)
+    first = [line for line in lines if line["trigger"] == "apig"]
+    second = [line for line in lines if line["trigger"] == "direct"]
+    assert first and second
+    assert {line["correlation_id"] for line in first} == {"apig-req-1"}
+    assert "apig-req-1" not in {line["correlation_id"] for line in second}
+    done = [line for line in first if line["event"] == "invocation.done"][0]
+    assert done["summary"] == {"deleted": 1} and done["upstream_calls"] == 1

@@ -1,0 +1,38 @@
+"""No AK, SK or token in any log line, response, exception text or recorded emulator response."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SECRETS, apig_event, load_function, make_context, reference_event
+
+SCENARIOS = {
+    "modelarts_delete_authorizations": [
+        ({"user_id": "u-1"}, {}),
+        ({"user_ids": ["u-1", "u-2"], "verify": True}, {"status": 401}),
+        (apig_event("DELETE", query={"user_id": "u-1"}), {"status": 500, "times": None}),
+        (apig_event("POST", {"user_id": "u-1"}), {"drop": True, "times": None}),
+        ({"user_id": "all"}, {}),
+        (reference_event("cts_iam_deleteUser_RECONSTRUCTED.json"), {"status": 403, "times": None}),
+    ],
+}
+CASES = [(name, event, fault) for name, scenarios in SCENARIOS.items() for event, fault in scenarios]
+
+
+@pytest.mark.parametrize("name, event, fault", CASES)
+def test_secrets_never_leak(emulator, capsys, name, event, fault):
+    fn = load_function(name)
+    if fault:
+        emulator.inject("*", **fault)
+    try:
+        outcome = json.dumps(fn.handler(event, make_context(MAX_ATTEMPTS="2", LOG_LEVEL="DEBUG")))
+    except Exception as error:  # noqa: BLE001 - the exception text is what is checked
+        outcome = f"{type(error).__name__}: {error}"
+    captured = capsys.readouterr()
+    recorded = json.dumps([(call["response"], call["headers"]) for call in emulator.calls()])
+    for secret in SECRETS:
+        for where, text in (("stdout", captured.out), ("stderr", captured.err), ("result", outcome),
+                            ("emulator journal", recorded)):
+            assert secret not in text, f"{secret[:6]}… leaked into {where}"
