@@ -72,6 +72,34 @@ def modelarts(emulator: Emulator) -> None:
                                         for c in emulator.calls()])
 
 
+def workspaceapp(emulator: Emulator) -> None:
+    handler = functions.load("workspaceapp_batch_delete_app_group_authorization").handler
+    banner("Workspace App offboarding: 25 application groups, 120 users authorized in each")
+    group_ids = [emulator.workspaceapp.seed_group(PROJECT, f"apps-{i:02d}", f"{7100 + i}") for i in range(25)]
+    people = [f"user{i:03d}" for i in range(119)] + ["departing.employee"]
+    for group_id in group_ids:
+        for person in people:
+            emulator.workspaceapp.grant(PROJECT, group_id, person)
+    before = emulator.workspaceapp.pairs(PROJECT)
+    show("authorizations before", len(before))
+    emulator.journal.clear()
+
+    banner("CTS trigger: IAM deleteUser of departing.employee, APP_GROUP_IDS = the 25 groups")
+    cts = {"cts": {"service_type": "IAM", "resource_type": "user", "trace_name": "deleteUser", "code": 204,
+                   "resource_id": "0b8d4c6f1a2e4f3b9c7d6e5f4a3b2c1d", "resource_name": "departing.employee",
+                   "trace_id": "trace-demo-2", "time": 1765788999507}}
+    result = handler(cts, context(APP_GROUP_IDS=",".join(group_ids)))
+    show("result summary", {"status": result["status"], "summary": result["summary"],
+                            "upstream_calls": result["upstream_calls"]})
+    calls = emulator.calls("workspaceapp.batch_delete_app_group_authorization")
+    show("calls made", [f"POST …/batch-delete-authorization groups={len(c['body']['app_group_ids'])} "
+                        f"accounts={[a['account'] for a in c['body']['accounts']]} -> {c['status']}" for c in calls])
+    after = emulator.workspaceapp.pairs(PROJECT)
+    show("departing.employee still authorized in", sorted(g for g, a in after if a == "departing.employee"))
+    show("everyone else untouched", after == {pair for pair in before if pair[1] != "departing.employee"})
+    show("authorizations after", len(after))
+
+
 def _query(call: Dict[str, Any]) -> str:
     return "&".join(f"{k}={v}" for k, v in call["query"].items())
 
@@ -80,6 +108,7 @@ def run() -> int:
     emulator = start_emulator()
     try:
         modelarts(emulator)
+        workspaceapp(emulator)
     finally:
         emulator.stop()
     banner("demo finished")

@@ -157,8 +157,10 @@ def _eventgrid(event: Dict[str, Any]) -> Trigger:
         data = cloud_event.get("data")
         if isinstance(data, str):
             data = _json_object(data, f"events[{index}].data", f"events[{index}].data")
+        if isinstance(data, list):  # several people in one event: one request, {"users": [...]}
+            data = {"users": data}
         if not isinstance(data, dict):
-            raise InvalidRequest(f"events[{index}].data must be a JSON object with the request",
+            raise InvalidRequest(f"events[{index}].data must be a JSON object (or a list of people)",
                                  field=f"events[{index}].data")
         payloads.append(data)
     ids = [_text(e.get("id")) for e in events if _text(e.get("id"))]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from conftest import apig_event, load_function, make_context
 from shared.errors import RevokeError
 
-FUNCTIONS = ["modelarts_delete_authorizations"]
+FUNCTIONS = ["modelarts_delete_authorizations", "workspaceapp_batch_delete_app_group_authorization"]
 REQUEST_KEYS = ["user_id", "user_ids", "dry_run", "verify", "project_id", "policy_id_list", "select",
                 "app_group_ids", "accounts", "user_name", "domain", "events", "record", "cts", "httpMethod"]
 
@@ -47,7 +47,7 @@ def test_any_event_gets_a_structured_answer(emulator, event, name):
     emulator.reset()
     fn = load_function(name)
     try:
-        result = fn.handler(event, make_context(MAX_ATTEMPTS="1"))
+        result = fn.handler(event, make_context(MAX_ATTEMPTS="1", APP_GROUP_IDS="g-1,g-2"))
     except RevokeError as error:  # asynchronous triggers raise, structured, to be retried
         assert error.error_code.startswith("FGR.")
         return

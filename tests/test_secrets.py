@@ -17,6 +17,12 @@ SCENARIOS = {
         ({"user_id": "all"}, {}),
         (reference_event("cts_iam_deleteUser_RECONSTRUCTED.json"), {"status": 403, "times": None}),
     ],
+    "workspaceapp_batch_delete_app_group_authorization": [
+        ({"accounts": ["alice"]}, {}),
+        (apig_event("POST", {"accounts": ["alice", "bob"]}), {"status": 429, "retry_after": "0", "times": None}),
+        (reference_event("cts_iam_deleteUser_RECONSTRUCTED.json"), {"drop_mid_response": True, "times": None}),
+        ({"users": [{"user_name": "leaver"}]}, {"status": 401}),
+    ],
 }
 CASES = [(name, event, fault) for name, scenarios in SCENARIOS.items() for event, fault in scenarios]
 
@@ -27,7 +33,8 @@ def test_secrets_never_leak(emulator, capsys, name, event, fault):
     if fault:
         emulator.inject("*", **fault)
     try:
-        outcome = json.dumps(fn.handler(event, make_context(MAX_ATTEMPTS="2", LOG_LEVEL="DEBUG")))
+        outcome = json.dumps(fn.handler(event, make_context(MAX_ATTEMPTS="2", LOG_LEVEL="DEBUG",
+                                                            APP_GROUP_IDS="g-1")))
     except Exception as error:  # noqa: BLE001 - the exception text is what is checked
         outcome = f"{type(error).__name__}: {error}"
     captured = capsys.readouterr()

@@ -21,7 +21,7 @@ MAX_GROUPS, MAX_ACCOUNTS = 10, 50
 class WorkspaceApp:
     def __init__(self, emulator: Emulator) -> None:
         self.groups: Dict[str, Dict[str, Dict[str, Any]]] = {}
-        self.authorizations: Dict[str, List[Dict[str, Any]]] = {}
+        self.authorizations: Dict[str, Dict[Tuple[str, str, str], Dict[str, Any]]] = {}
         emulator.route("POST", "/v1/{project_id}/app-groups", "workspaceapp.create_app_group", self.create_group)
         emulator.route("GET", "/v1/{project_id}/app-groups", "workspaceapp.list_app_group", self.list_groups)
         emulator.route("POST", "/v1/{project_id}/app-groups/authorizations",
@@ -44,18 +44,18 @@ class WorkspaceApp:
         return group_id
 
     def grant(self, project_id: str, group_id: str, account: str, account_type: str = "USER", domain: str = "") -> None:
-        entries = self.authorizations.setdefault(project_id, [])
-        if any(_key(e) == (group_id, account, account_type) for e in entries):
+        entries = self.authorizations.setdefault(project_id, {})
+        if (group_id, account, account_type) in entries:
             return
         group = self.groups.get(project_id, {}).get(group_id, {})
-        entries.append({"id": uuid.uuid4().hex, "account_id": uuid.uuid5(uuid.NAMESPACE_DNS, account).hex,
-                        "account": account, "app_id": "", "app_name": "", "app_group_id": group_id,
-                        "app_group_name": group.get("name", ""), "authorization_type": "APP_GROUP",
-                        "account_type": account_type, "platform_type": "LOCAL", "domain": domain,
-                        "create_at": _now()})
+        entries[(group_id, account, account_type)] = {
+            "id": uuid.uuid4().hex, "account_id": uuid.uuid5(uuid.NAMESPACE_DNS, account).hex,
+            "account": account, "app_id": "", "app_name": "", "app_group_id": group_id,
+            "app_group_name": group.get("name", ""), "authorization_type": "APP_GROUP",
+            "account_type": account_type, "platform_type": "LOCAL", "domain": domain, "create_at": _now()}
 
     def pairs(self, project_id: str) -> set:
-        return {(e["app_group_id"], e["account"]) for e in self.authorizations.get(project_id, [])}
+        return {(group, account) for group, account, _type in self.authorizations.get(project_id, {})}
 
     # -- routes ----------------------------------------------------------------------------
     def create_group(self, request: Request) -> Reply:
@@ -86,7 +86,7 @@ class WorkspaceApp:
 
     def list(self, request: Request) -> Reply:
         limit, offset = _page(request)
-        entries = self.authorizations.get(request.project_id, [])
+        entries = list(self.authorizations.get(request.project_id, {}).values())
         for name in ("app_group_id", "account_id", "account", "account_type"):
             wanted = request.arg(name)
             if wanted:
@@ -97,9 +97,10 @@ class WorkspaceApp:
         groups, accounts, problem = self._body(request)
         if problem is not None:
             return problem
-        doomed = {(g, a["account"], a["account_type"]) for g in groups for a in accounts}
-        self.authorizations[request.project_id] = [
-            e for e in self.authorizations.get(request.project_id, []) if _key(e) not in doomed]
+        entries = self.authorizations.get(request.project_id, {})
+        for group in groups:
+            for account in accounts:
+                entries.pop((group, account["account"], account["account_type"]), None)
         return Reply(200, None)
 
     def _body(self, request: Request) -> Tuple[List[str], List[Dict[str, Any]], Any]:
@@ -114,10 +115,6 @@ class WorkspaceApp:
                     account.get("account_type") not in ("USER", "USER_GROUP"):
                 return [], [], error(400, "WKS.EMU400", "each account needs account and account_type USER|USER_GROUP")
         return groups, accounts, None
-
-
-def _key(entry: Dict[str, Any]) -> Tuple[str, str, str]:
-    return entry["app_group_id"], entry["account"], entry["account_type"]
 
 
 def _page(request: Request) -> Tuple[int, int]:
