@@ -100,6 +100,31 @@ def workspaceapp(emulator: Emulator) -> None:
     show("authorizations after", len(after))
 
 
+def workspace(emulator: Emulator) -> None:
+    handler = functions.load("workspace_batch_delete_access_policies").handler
+    banner("Workspace scheduled cleanup: access policies of several ages and types")
+    seeded = [("PRIVATE_ACCESS", "IP_WHITE_LIST", True, 120), ("PRIVATE_ACCESS", "IP_WHITE_LIST", False, 45),
+              ("PRIVATE_ACCESS", "IP_WHITE_LIST", True, 5), ("PRIVATE_ACCESS", "ACCESS_TYPE", True, 400),
+              ("PRIVATE_ACCESS", "IP_WHITE_LIST", False, 2)]
+    names = {}
+    for index, (name, kind, enabled, age) in enumerate(seeded):
+        policy_id = emulator.workspace.seed(PROJECT, name, access_control_type=kind, is_enable=enabled,
+                                            age_days=age, policy_id=f"policy-{index + 1}")
+        names[policy_id] = f"{kind}, {'enabled' if enabled else 'disabled'}, {age} days old"
+    show("policies before", names)
+    emulator.journal.clear()
+
+    select = {"older_than_days": 30, "access_control_type": "IP_WHITE_LIST"}
+    banner(f"TIMER trigger (nightly) with user_event {json.dumps({'select': select})}")
+    timer = {"version": "v1.0", "time": "2026-11-24T02:00:00+08:00", "trigger_type": "TIMER",
+             "trigger_name": "nightly-policy-cleanup", "user_event": json.dumps({"select": select})}
+    result = handler(timer, context())
+    show("deleted and why", {item["policy_id"]: f"{item['outcome']}: {item.get('reason')}" for item in result["items"]})
+    show("selection", result["selection"])
+    show("policies after", {p: names[p] for p in emulator.workspace.policy_ids(PROJECT)})
+    show("calls made", [f"{c['method']} {c['path']}?{_query(c)} -> {c['status']}" for c in emulator.calls()])
+
+
 def _query(call: Dict[str, Any]) -> str:
     return "&".join(f"{k}={v}" for k, v in call["query"].items())
 
@@ -109,6 +134,7 @@ def run() -> int:
     try:
         modelarts(emulator)
         workspaceapp(emulator)
+        workspace(emulator)
     finally:
         emulator.stop()
     banner("demo finished")

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from conftest import apig_event, load_function, make_context
 from shared.errors import RevokeError
 
-FUNCTIONS = ["modelarts_delete_authorizations", "workspaceapp_batch_delete_app_group_authorization"]
+FUNCTIONS = ["modelarts_delete_authorizations", "workspace_batch_delete_access_policies",
+             "workspaceapp_batch_delete_app_group_authorization"]
 REQUEST_KEYS = ["user_id", "user_ids", "dry_run", "verify", "project_id", "policy_id_list", "select",
                 "app_group_ids", "accounts", "user_name", "domain", "events", "record", "cts", "httpMethod"]
 

@@ -17,6 +17,11 @@ SCENARIOS = {
         ({"user_id": "all"}, {}),
         (reference_event("cts_iam_deleteUser_RECONSTRUCTED.json"), {"status": 403, "times": None}),
     ],
+    "workspace_batch_delete_access_policies": [
+        ({"policy_id_list": ["p-1", "p-2"]}, {}),
+        ({"select": {"older_than_days": 1}}, {"status": 503, "times": None}),
+        (apig_event("DELETE", {"policy_id_list": ["p-1"]}), {"raw_body": b"{not json", "status": 500}),
+    ],
     "workspaceapp_batch_delete_app_group_authorization": [
         ({"accounts": ["alice"]}, {}),
         (apig_event("POST", {"accounts": ["alice", "bob"]}), {"status": 429, "retry_after": "0", "times": None}),
