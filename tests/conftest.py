@@ -13,7 +13,7 @@ from fgrevoke.emulator import Emulator
 from fgrevoke.functions import load as load_function  # noqa: F401 - used by the tests
 
 ROOT = Path(__file__).resolve().parents[1]
-EVENTS = ROOT.parent / "shared" / "reference" / "events"
+EVENTS = Path(__file__).resolve().parent / "events"  # copies of ../shared/reference/events
 REGION = "cn-north-4"
 PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 # Recognisable so the secret checks can look for them anywhere.
