@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Hashable, List, Optional, Set
 
 from shared import clients, credentials, log, redaction, retry, triggers
 from shared.errors import ConfigurationError, InvalidRequest, Refused, RevokeError, TransientUpstreamFailure
@@ -75,10 +75,35 @@ class Invocation:
                 not_found_is_done: bool = True) -> Outcome:
         """One revocation call -> its outcome. A 404 means the grant is already gone."""
         try:
-            self.call(fn)
+            response = self.call(fn)
         except retry.UpstreamCallFailed as failure:
             return outcome_of_failure(target, failure.error, not_found_is_done)
+        status = getattr(response, "status_code", None) or 200
+        if not 200 <= status < 300:  # the SDK returns a 3xx as if it were a success (sdk.md §3)
+            return Outcome(target, FAILED, error_code="FGR.UnexpectedStatus",
+                           error_msg=f"the service answered HTTP {status}", request_id=clients.last_request_id())
         return Outcome(target, DELETED, request_id=clients.last_request_id())
+
+    def reconcile(self, outcomes: List[Outcome], key: Callable[[Outcome], Hashable],
+                  present: Callable[[], Set[Hashable]]) -> None:
+        """After failures, look again: a target that is gone is reported gone.
+
+        A timeout or a reset connection can hide a revocation the service did carry out; the
+        result must state what access remains, not what the transport saw.
+        """
+        failed = [item for item in outcomes if item.outcome == FAILED]
+        if not failed:
+            return
+        try:
+            remaining = present()
+        except retry.UpstreamCallFailed:
+            return  # cannot look: the failures stand
+        for item in failed:
+            if key(item) not in remaining:
+                item.outcome, item.transient = DELETED, False
+                item.reason = (f"the call failed ({item.error_code}), but a fresh listing shows no access "
+                               "remains")
+                item.error_code = item.error_msg = None
 
     def report(self) -> Report:
         return Report(self.operation, self.dry_run, notes=list(self.notes))

@@ -228,6 +228,7 @@ def test_endless_500_stops_within_the_time_budget_and_reports(emulator, context)
 
 
 def test_async_trigger_raises_on_transient_failure(emulator, context):
+    seed(emulator, "u-1")
     emulator.inject(DELETE, status=503, times=None)
     event = reference_event("timer.json")
     event["user_event"] = json.dumps({"user_id": "u-1"})
@@ -238,6 +239,7 @@ def test_async_trigger_raises_on_transient_failure(emulator, context):
 
 
 def test_async_trigger_reports_permanent_failure_without_raising(emulator, context):
+    seed(emulator, "u-1")
     emulator.inject(DELETE, status=403, times=None, body={"error_code": "ModelArts.0001", "error_msg": "denied"})
     event = reference_event("timer.json")
     event["user_event"] = json.dumps({"user_id": "u-1"})

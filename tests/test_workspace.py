@@ -51,7 +51,7 @@ def test_invalid_requests_name_the_field_and_call_nothing(emulator, context, req
 def test_large_lists_are_split_into_batches_with_an_outcome_each(emulator, context):
     ids = seed(emulator, 250)
     result = fn.handler({"policy_id_list": ids}, context())
-    assert [len(c["body"]["policy_id_list"]) for c in emulator.calls(DELETE)] == [100, 100, 50]
+    assert sorted(len(c["body"]["policy_id_list"]) for c in emulator.calls(DELETE)) == [50, 100, 100]
     assert outcomes(result) == {p: "deleted" for p in ids} and emulator.workspace.policy_ids(PROJECT) == []
 
 

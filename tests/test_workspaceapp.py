@@ -175,6 +175,7 @@ def test_partial_failure_of_one_chunk_is_reported_pair_by_pair(emulator, context
 
 def test_async_raises_only_for_transient_failures(emulator, context):
     group_ids = groups(emulator, 1)
+    grant_all(emulator, group_ids, ["alice"])
     event = reference_event("timer.json")
     event["user_event"] = json.dumps({"app_group_ids": group_ids, "accounts": ["alice"]})
     emulator.inject(DELETE, status=503, times=None)

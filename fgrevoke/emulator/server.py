@@ -61,6 +61,7 @@ class Fault:
     latency: float = 0.0
     drop: bool = False  # close the connection without an answer
     drop_mid_response: bool = False  # send headers and part of the body, then close
+    serve_first: bool = False  # the service acts, then the answer is delayed, dropped or replaced
     times: Optional[int] = 1  # None: every matching request
     probability: float = 1.0
     when: Optional[Callable[[Request], bool]] = None
@@ -183,6 +184,18 @@ class Emulator:
         if handler is None:
             return error(404, "APIG.0101", "The API does not exist or has not been published in the environment")
         fault = self._fault_for(request)
+        if fault is not None and fault.serve_first:
+            with self._lock:
+                served = handler(request)
+            if fault.latency:
+                time.sleep(fault.latency)
+            if fault.drop or fault.drop_mid_response:
+                self._record(request, Reply(0, {"dropped": True, "served": served.status}), request_id)
+                _drop(http, mid_response=fault.drop_mid_response)
+                return None
+            if fault.raw_body is not None or fault.body is not None or fault.status is not None:
+                return Reply(fault.status or served.status, fault.body, served.headers, raw=fault.raw_body)
+            return served
         if fault is not None:
             if fault.latency:
                 time.sleep(fault.latency)

@@ -8,7 +8,7 @@ Request: ``{"user_id": "..."}`` or ``{"user_ids": [...]}``, optional ``dry_run``
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Dict, List, Set
+from typing import Any, Callable, Dict, List, Set
 
 from shared import fields, retry, runtime
 from shared.clients import MODELARTS
@@ -43,8 +43,11 @@ def revoke(invocation: runtime.Invocation) -> Report:
         {"user_id": user_id},
         lambda: client.delete_authorizations(sdk.DeleteAuthorizationsRequest(user_id=user_id))),
         targets, invocation.settings.max_concurrency)
+    listing = _listing(invocation, client)
     if verify:
-        _verify(invocation, client, outcomes)
+        _verify(outcomes, listing)
+    invocation.reconcile(outcomes, lambda item: item.target["user_id"],
+                         lambda: listing() | ({ALL_USERS} if listing() else set()))
     report.items.extend(outcomes)
     return report
 
@@ -80,15 +83,26 @@ def _guard_all_users(invocation: runtime.Invocation, protected: Set[str]) -> Non
                       "cannot spare them, so revoke the other users by id", field="user_id")
 
 
-def _verify(invocation: runtime.Invocation, client: Any, outcomes: List[Outcome]) -> None:
+def _listing(invocation: runtime.Invocation, client: Any) -> Callable[[], Set[str]]:
+    """GetAuthorizations at most once per invocation, shared by verify and reconcile."""
+    cache: List[Set[str]] = []
+
+    def user_ids() -> Set[str]:
+        if not cache:
+            cache.append(_authorized_user_ids(invocation, client))
+        return cache[0]
+
+    return user_ids
+
+
+def _verify(outcomes: List[Outcome], listing: Callable[[], Set[str]]) -> None:
     """Report access that is still there after the deletions (GetAuthorizations)."""
-    sdk = MODELARTS.sdk()
     try:
-        remaining = _authorized_user_ids(invocation, client, sdk)
+        remaining = listing()
     except retry.UpstreamCallFailed as failure:
         for item in outcomes:
             if item.outcome != FAILED:
-                item.reason = (f"not verified: GetAuthorizations failed with {failure.error.error_code}")
+                item.reason = f"not verified: GetAuthorizations failed with {failure.error.error_code}"
         return
     for item in outcomes:
         user_id = item.target["user_id"]
@@ -98,7 +112,8 @@ def _verify(invocation: runtime.Invocation, client: Any, outcomes: List[Outcome]
             item.error_msg = "GetAuthorizations still lists an authorization for this user after the deletion"
 
 
-def _authorized_user_ids(invocation: runtime.Invocation, client: Any, sdk: Any) -> Set[str]:
+def _authorized_user_ids(invocation: runtime.Invocation, client: Any) -> Set[str]:
+    sdk = MODELARTS.sdk()
     # The API documents offset as the start *page* of the list, not an item index.
     found: Set[str] = set()
     seen, page_number = 0, 0

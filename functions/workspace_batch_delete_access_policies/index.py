@@ -49,11 +49,13 @@ def revoke(invocation: runtime.Invocation) -> Report:
         report.items.extend(Outcome({"policy_id": p}, WOULD_DELETE, reason=reasons.get(p)) for p in targets)
         return report
     client = invocation.client(WORKSPACE)
-    for outcomes in bounded_map(partial(_delete_batch, invocation, client), chunked(targets, batch_size),
-                                invocation.settings.max_concurrency):
-        for outcome in outcomes:
-            outcome.reason = outcome.reason or reasons.get(outcome.target["policy_id"])
-        report.items.extend(outcomes)
+    outcomes = [outcome for batch in bounded_map(partial(_delete_batch, invocation, client),
+                                                 chunked(targets, batch_size), invocation.settings.max_concurrency)
+                for outcome in batch]
+    invocation.reconcile(outcomes, lambda item: item.target["policy_id"], partial(_existing_ids, invocation, client))
+    for outcome in outcomes:
+        outcome.reason = outcome.reason or reasons.get(outcome.target["policy_id"])
+    report.items.extend(outcomes)
     return report
 
 

@@ -9,14 +9,14 @@ into the fewest calls. Workspace App accounts are matched by account *name* (and
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from shared import fields, retry, runtime
 from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
 from shared.errors import ConfigurationError, InvalidRequest, PayloadTooLarge
-from shared.outcomes import ALREADY_ABSENT, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
+from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
 
 OPERATION = "workspaceapp.batch_delete_app_group_authorization"
 MAX_GROUPS_PER_CALL, MAX_ACCOUNTS_PER_CALL = 10, 50
@@ -53,9 +53,19 @@ def revoke(invocation: runtime.Invocation) -> Report:
     calls = [call for plan_groups, plan_accounts in plans
              for call in grid(plan_groups, plan_accounts, MAX_GROUPS_PER_CALL, MAX_ACCOUNTS_PER_CALL)]
     client = invocation.client(WORKSPACEAPP)
-    for outcomes in bounded_map(partial(_remove, invocation, client), calls, invocation.settings.max_concurrency):
-        report.items.extend(outcomes)
+    outcomes = [outcome for call in bounded_map(partial(_remove, invocation, client), calls,
+                                                invocation.settings.max_concurrency) for outcome in call]
+    invocation.reconcile(outcomes, lambda item: (item.target["app_group_id"], item.target["account"]),
+                         partial(_remaining_pairs, invocation, client, outcomes))
+    report.items.extend(outcomes)
     return report
+
+
+def _remaining_pairs(invocation: runtime.Invocation, client: Any, outcomes: List[Outcome]) -> Set[Tuple[str, str]]:
+    """(group, account) pairs that still exist, for the accounts of failed pairs."""
+    accounts = {(o.target["account"], o.target["account_type"]) for o in outcomes if o.outcome == FAILED}
+    return {(group, name) for name, kind in accounts
+            for group in _groups_of(invocation, client, {"account": name, "account_type": kind})}
 
 
 def _remove(invocation: runtime.Invocation, client: Any, call: Tuple[List[str], List[Account]]) -> List[Outcome]:
@@ -89,26 +99,30 @@ def _plans(invocation: runtime.Invocation, groups: Optional[List[str]], accounts
 
 
 def _discover(invocation: runtime.Invocation, client: Any, account: Account) -> Any:
-    """The groups this account is authorized in (ListAppGroupAuthorization, paged)."""
-    sdk = WORKSPACEAPP.sdk()
-    found: List[str] = []
-    offset = 0
+    """The account's groups, or the outcome saying why they could not be listed."""
     try:
-        while True:
-            request = sdk.ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset,
-                                                           account=account["account"],
-                                                           account_type=account["account_type"])
-            page = invocation.call(partial(client.list_app_group_authorization, request)).to_json_object() or {}
-            entries = page.get("authorizations") or []
-            found.extend(e["app_group_id"] for e in entries if e.get("account") == account["account"]
-                         and e.get("app_group_id") and e["app_group_id"] not in found)
-            offset += len(entries)
-            if not entries or offset >= int(page.get("count") or 0):
-                return found
+        return _groups_of(invocation, client, account)
     except retry.UpstreamCallFailed as failure:
         outcome = runtime.outcome_of_failure(_target(DISCOVER, account), failure.error, not_found_is_done=False)
         outcome.reason = "could not list the account's application groups"
         return outcome
+
+
+def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) -> List[str]:
+    """The groups this account is authorized in (ListAppGroupAuthorization, paged)."""
+    sdk = WORKSPACEAPP.sdk()
+    found: List[str] = []
+    offset = 0
+    while True:
+        request = sdk.ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, account=account["account"],
+                                                       account_type=account["account_type"])
+        page = invocation.call(partial(client.list_app_group_authorization, request)).to_json_object() or {}
+        entries = page.get("authorizations") or []
+        found.extend(e["app_group_id"] for e in entries if e.get("account") == account["account"]
+                     and e.get("app_group_id") and e["app_group_id"] not in found)
+        offset += len(entries)
+        if not entries or offset >= int(page.get("count") or 0):
+            return found
 
 
 def _request(invocation: runtime.Invocation) -> Tuple[Optional[List[str]], List[Account]]:
