@@ -16,7 +16,6 @@ import requests
 from huaweicloudsdkcore.exceptions import exceptions as sdk_errors
 
 T = TypeVar("T")
-BASE_DELAY = 0.25
 MAX_DELAY = 8.0
 
 
@@ -66,7 +65,7 @@ def describe(error: BaseException) -> UpstreamError:
                          None, None, False)
 
 
-def call(fn: Callable[[], T], *, attempts: int, deadline: Deadline,
+def call(fn: Callable[[], T], *, attempts: int, deadline: Deadline, base_delay: float = 0.25,
          on_attempt: Callable[[], None] = lambda: None) -> T:
     """Run ``fn``; retry transient failures with jittered exponential backoff."""
     attempt = 0
@@ -79,7 +78,7 @@ def call(fn: Callable[[], T], *, attempts: int, deadline: Deadline,
             failure = describe(error)
         if not failure.transient or attempt >= attempts:
             raise UpstreamCallFailed(failure, attempt)
-        delay = random.uniform(0.5, 1.0) * min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1))
+        delay = random.uniform(0.5, 1.0) * min(MAX_DELAY, base_delay * 2 ** (attempt - 1))
         if failure.retry_after is not None:
             delay = max(delay, failure.retry_after)
         if delay >= deadline.remaining():

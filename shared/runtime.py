@@ -61,7 +61,7 @@ class Invocation:
     def call(self, fn: Callable[[], Any]) -> Any:
         """Run one SDK call with the shared retry policy; raises ``retry.UpstreamCallFailed``."""
         return retry.call(fn, attempts=self.settings.max_attempts, deadline=self.deadline,
-                          on_attempt=self._count)
+                          base_delay=self.settings.retry_base_delay, on_attempt=self._count)
 
     def _count(self) -> None:
         with self._calls_lock:

@@ -98,6 +98,7 @@ class Settings:
     log_level: str
     max_concurrency: int
     max_attempts: int
+    retry_base_delay: float
     connect_timeout: float
     read_timeout: float
 
@@ -126,6 +127,7 @@ class Settings:
             log_level=log_level,
             max_concurrency=source.integer("MAX_CONCURRENCY", 4, 1, 32),
             max_attempts=source.integer("MAX_ATTEMPTS", 4, 1, 10),
+            retry_base_delay=source.seconds("RETRY_BASE_DELAY", 0.25, 0.01, 10.0),
             connect_timeout=source.seconds("HTTP_CONNECT_TIMEOUT", 3.0, 0.1, 60.0),
             read_timeout=source.seconds("HTTP_READ_TIMEOUT", 10.0, 0.1, 300.0),
         )
