@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import List
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = ROOT / "functions"
+_lock = threading.Lock()  # a module half-way through import must not be handed to another thread
 
 
 def names() -> List[str]:
@@ -21,13 +23,14 @@ def load(name: str) -> ModuleType:
     if name not in names():
         raise SystemExit(f"unknown function {name!r}; known: {', '.join(names())}")
     module_name = f"fgrevoke_function_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    spec = importlib.util.spec_from_file_location(module_name, FUNCTIONS_DIR / name / "index.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    with _lock:
+        if module_name in sys.modules:
+            return sys.modules[module_name]
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        spec = importlib.util.spec_from_file_location(module_name, FUNCTIONS_DIR / name / "index.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[module_name] = module
+        return module

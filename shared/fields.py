@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from shared.errors import InvalidRequest, PayloadTooLarge
 
@@ -12,12 +12,19 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 MAX_ITEMS = 10_000
 
 
-def reject_unknown(payload: Dict[str, Any], allowed: Iterable[str]) -> None:
+def reject_unknown(payload: Dict[str, Any], allowed: Iterable[str], where: str = "") -> None:
     allowed_set = set(allowed)
     unknown = sorted(str(key) for key in payload if key not in allowed_set)
     if unknown:
-        raise InvalidRequest(f"unknown field(s) {', '.join(map(repr, unknown))}; accepted: "
-                             f"{', '.join(sorted(allowed_set))}", field=unknown[0])
+        prefix = f"{where}." if where else ""
+        raise InvalidRequest(f"{where or 'the request'} has unknown field(s) {shown(unknown)}; accepted: "
+                             f"{', '.join(sorted(allowed_set))}", field=prefix + shown(unknown[:1]))
+
+
+def shown(names: Sequence[str], most: int = 5, width: int = 40) -> str:
+    """User-supplied names for an error message: a few, each cut short."""
+    cut = [name if len(name) <= width else name[:width] + "…" for name in names[:most]]
+    return ", ".join(cut) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def identifier(value: Any, field: str) -> str:

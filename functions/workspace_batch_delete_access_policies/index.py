@@ -98,10 +98,7 @@ def _request(payload: Dict[str, Any]) -> Tuple[List[str], Optional[Dict[str, Any
 def _selection(select: Any) -> Dict[str, Any]:
     if not isinstance(select, dict):
         raise InvalidRequest("select must be an object of filters", field="select")
-    unknown = sorted(str(key) for key in select if key not in FILTERS)
-    if unknown:
-        raise InvalidRequest(f"unknown filter(s) {', '.join(unknown)}; accepted: {', '.join(FILTERS)}",
-                             field=f"select.{unknown[0]}")
+    fields.reject_unknown(select, FILTERS, "select")
     days = select.get("older_than_days")
     if days is not None and (isinstance(days, bool) or not isinstance(days, (int, float)) or
                              not math.isfinite(days) or days < 0):

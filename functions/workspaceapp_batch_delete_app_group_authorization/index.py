@@ -182,7 +182,7 @@ def _person(person: Any, where: str) -> Account:
     if not isinstance(person, dict):
         raise InvalidRequest(f"{where} must be an object with user_name and optional domain", field=where)
     if where:
-        fields.reject_unknown(person, ("user_name", "domain"))
+        fields.reject_unknown(person, ("user_name", "domain"), where)
     account = {"account": _text(person.get("user_name"), prefix + "user_name"), "account_type": "USER"}
     if person.get("domain") is not None:
         account["domain"] = _text(person["domain"], prefix + "domain")
@@ -195,9 +195,7 @@ def _account(entry: Any, where: str) -> Account:
         entry = {"account": entry, "account_type": "USER"}
     if not isinstance(entry, dict):
         raise InvalidRequest(f"{where} must be an account name or an AccountInfo object", field=where)
-    unknown = sorted(str(key) for key in set(entry) - set(ACCOUNT_FIELDS))
-    if unknown:
-        raise InvalidRequest(f"{where} has unknown field(s) {', '.join(unknown)}", field=f"{where}.{unknown[0]}")
+    fields.reject_unknown(entry, ACCOUNT_FIELDS, where)
     account = {name: _text(entry[name], f"{where}.{name}") for name in ACCOUNT_FIELDS if entry.get(name) is not None}
     if "account" not in account:
         raise InvalidRequest(f"{where}.account (the user or user group name) is required", field=f"{where}.account")
