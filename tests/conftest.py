@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
+from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from types import ModuleType
+from typing import Any, Dict, Iterable, Iterator, List
 
 import pytest
 
+from fgrevoke import functions
 from fgrevoke.context import LocalContext
 from fgrevoke.emulator import Emulator
-from fgrevoke.functions import load as load_function  # noqa: F401 - used by the tests
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = Path(__file__).resolve().parent / "events"  # copies of ../shared/reference/events
@@ -20,7 +24,8 @@ PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 AK = "AKFGREVOKETESTKEY0001"
 SK = "SKfgrevokeTestSecret0123456789abcdefghij"
 TOKEN = "TOKENfgrevoke-test-security-token=="
-SECRETS = (AK, SK, TOKEN)
+ROTATED = ("AKFGREVOKEROTATED0002", "SKfgrevokeRotatedSecret0123456789abcdefg", "TOKENfgrevoke-rotated==")
+SECRETS = (AK, SK, TOKEN) + ROTATED
 SERVICES = ("MODELARTS", "WORKSPACE", "WORKSPACEAPP")
 
 
@@ -30,8 +35,75 @@ def emulator_session() -> Iterator[Emulator]:
         yield emulator
 
 
+# -- the secrets watch: every test, every suite --------------------------------------------------
+WATCHED: List[str] = []  # handler results and exception texts of the running test
+FIGURES: Counter = Counter()
+
+
+def find_secrets(texts: Iterable[str]) -> List[str]:
+    """The recognisable secrets (shortened) that occur in any of the texts."""
+    joined = "\n".join(texts)
+    return [secret[:6] + "…" for secret in SECRETS if secret in joined]
+
+
+class _Tee(io.TextIOBase):
+    def __init__(self, target: Any, seen: List[str]) -> None:
+        self._target, self._seen = target, seen
+
+    def write(self, text: str) -> int:
+        self._seen.append(text)
+        return self._target.write(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)  # innermost: inside the capture plugin
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    seen: List[str] = []
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Tee(out, seen), _Tee(err, seen)
+    try:
+        return (yield)
+    finally:
+        sys.stdout, sys.stderr = out, err
+        leaks = find_secrets(seen + WATCHED)
+        WATCHED.clear()
+        FIGURES["tests watched for secrets"] += 1
+        if "test_fault_matrix" in item.nodeid:
+            FIGURES["fault scenarios"] += 1
+        if leaks:
+            raise AssertionError(f"secret(s) {leaks} appeared in output, a result or an exception")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if FIGURES:
+        terminalreporter.write_line("reliability figures: " + ", ".join(f"{k}: {v}" for k, v in FIGURES.items()))
+
+
+def load_function(name: str) -> ModuleType:
+    """The function module, with its handler watched for secrets in results and exceptions."""
+    module = functions.load(name)
+    if not getattr(module.handler, "watched", False):
+        original = module.handler
+
+        def watched(event: Any, context: Any) -> Any:
+            FIGURES["handler invocations"] += 1
+            try:
+                result = original(event, context)
+            except Exception as error:
+                WATCHED.append(f"{type(error).__name__}: {error}")
+                raise
+            WATCHED.append(json.dumps(result, default=str))
+            return result
+
+        watched.watched = True  # type: ignore[attr-defined]
+        module.handler = watched
+    return module
+
+
 @pytest.fixture
-def emulator(emulator_session: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+def emulator(emulator_session: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     emulator_session.reset()
     emulator_session.credentials.clear()
     emulator_session.add_credentials(AK, SK, TOKEN)
@@ -41,7 +113,10 @@ def emulator(emulator_session: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emu
     for name in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "REGION",
                  "PROJECT_ID", "DRY_RUN", "RUNTIME_PROJECT_ID"):
         monkeypatch.delenv(name, raising=False)
-    return emulator_session
+    yield emulator_session
+    FIGURES["faults injected"] += sum(fault.hits for fault in emulator_session.faults)
+    recorded = json.dumps([(c["response"], c["headers"]) for c in emulator_session.calls()], default=str)
+    assert not find_secrets([recorded]), "a secret is in the emulator's recorded requests or responses"
 
 
 def make_context(timeout_seconds: float = 30.0, agency: bool = True, **user_data: str) -> LocalContext:

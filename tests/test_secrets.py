@@ -48,3 +48,12 @@ def test_secrets_never_leak(emulator, capsys, name, event, fault):
         for where, text in (("stdout", captured.out), ("stderr", captured.err), ("result", outcome),
                             ("emulator journal", recorded)):
             assert secret not in text, f"{secret[:6]}… leaked into {where}"
+
+
+def test_the_watch_catches_a_leak():
+    """The harness in conftest.py must be able to fail: a key in any watched text is found."""
+    from conftest import AK, ROTATED, find_secrets
+
+    assert find_secrets(["nothing here"]) == []
+    assert find_secrets([f"Authorization: SDK-HMAC-SHA256 Access={AK}"]) == [AK[:6] + "…"]
+    assert find_secrets(["x", f"token={ROTATED[2]}"]) == [ROTATED[2][:6] + "…"]

@@ -18,9 +18,11 @@ BASE = "/v2/{project_id}/authorizations"
 class ModelArts:
     def __init__(self, emulator: Emulator) -> None:
         self.authorizations: Dict[str, Dict[str, Dict[str, Any]]] = {}
-        emulator.route("POST", BASE, "modelarts.create_authorization", self.create)
-        emulator.route("GET", BASE, "modelarts.get_authorizations", self.list)
-        emulator.route("DELETE", BASE, "modelarts.delete_authorizations", self.delete)
+        emulator.route("POST", BASE, "modelarts.create_authorization", self.create,
+                       "modelarts:authorization:create")
+        emulator.route("GET", BASE, "modelarts.get_authorizations", self.list, "modelarts:authorization:list")
+        emulator.route("DELETE", BASE, "modelarts.delete_authorizations", self.delete,
+                       "modelarts:authorization:delete")
 
     def reset(self) -> None:
         self.authorizations.clear()

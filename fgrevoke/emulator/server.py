@@ -87,6 +87,7 @@ class Emulator:
         self._lock = threading.RLock()
         self._random = random.Random(seed)
         self._routes: List[Tuple[str, Pattern[str], str, Handler]] = []
+        self.actions: Dict[str, str] = {}  # route -> the IAM action the real API requires
         self.modelarts = modelarts.ModelArts(self)
         self.workspace = workspace.Workspace(self)
         self.workspaceapp = workspaceapp.WorkspaceApp(self)
@@ -144,7 +145,8 @@ class Emulator:
             self.workspace.reset()
             self.workspaceapp.reset()
 
-    def route(self, method: str, template: str, name: str, handler: Handler) -> None:
+    def route(self, method: str, template: str, name: str, handler: Handler, action: str) -> None:
+        self.actions[name] = action
         pattern = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$"
         self._routes.append((method, re.compile(pattern), name, handler))
 

@@ -21,9 +21,11 @@ MAX_BATCH = 100
 class Workspace:
     def __init__(self, emulator: Emulator) -> None:
         self.policies: Dict[str, Dict[str, Dict[str, Any]]] = {}
-        emulator.route("POST", BASE, "workspace.create_access_policy", self.create)
-        emulator.route("GET", BASE, "workspace.list_access_policies", self.list)
-        emulator.route("DELETE", BASE, "workspace.batch_delete_access_policies", self.delete)
+        emulator.route("POST", BASE, "workspace.create_access_policy", self.create,
+                       "workspace:accessPolicies:create")
+        emulator.route("GET", BASE, "workspace.list_access_policies", self.list, "workspace:accessPolicies:get")
+        emulator.route("DELETE", BASE, "workspace.batch_delete_access_policies", self.delete,
+                       "workspace:accessPolicies:delete")
 
     def reset(self) -> None:
         self.policies.clear()

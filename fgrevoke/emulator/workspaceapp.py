@@ -22,14 +22,19 @@ class WorkspaceApp:
     def __init__(self, emulator: Emulator) -> None:
         self.groups: Dict[str, Dict[str, Dict[str, Any]]] = {}
         self.authorizations: Dict[str, Dict[Tuple[str, str, str], Dict[str, Any]]] = {}
-        emulator.route("POST", "/v1/{project_id}/app-groups", "workspaceapp.create_app_group", self.create_group)
-        emulator.route("GET", "/v1/{project_id}/app-groups", "workspaceapp.list_app_group", self.list_groups)
+        emulator.route("POST", "/v1/{project_id}/app-groups", "workspaceapp.create_app_group", self.create_group,
+                       "workspace:appGroup:create")
+        emulator.route("GET", "/v1/{project_id}/app-groups", "workspaceapp.list_app_group", self.list_groups,
+                       "workspace:appGroup:list")
         emulator.route("POST", "/v1/{project_id}/app-groups/authorizations",
-                       "workspaceapp.add_app_group_authorization", self.add)
+                       "workspaceapp.add_app_group_authorization", self.add,
+                       "workspace:appGroup:addAuthorization")
         emulator.route("GET", "/v1/{project_id}/app-groups/actions/list-authorizations",
-                       "workspaceapp.list_app_group_authorization", self.list)
+                       "workspaceapp.list_app_group_authorization", self.list,
+                       "workspace:appGroup:listAuthorization")
         emulator.route("POST", "/v1/{project_id}/app-groups/actions/batch-delete-authorization",
-                       "workspaceapp.batch_delete_app_group_authorization", self.delete)
+                       "workspaceapp.batch_delete_app_group_authorization", self.delete,
+                       "workspace:appGroup:batchDeleteAuthorization")
 
     def reset(self) -> None:
         self.groups.clear()

@@ -17,6 +17,8 @@ from shared.errors import InvalidRequest, Refused
 from shared.outcomes import FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
 
 OPERATION = "modelarts.delete_authorizations"
+# The agency's least privilege: every action a call of this function needs (API reference pages).
+REQUIRED_ACTIONS = ("modelarts:authorization:delete", "modelarts:authorization:list")
 ALL_USERS = "all"
 PAGE_SIZE = 1000  # GetAuthorizations' largest page
 

@@ -20,6 +20,8 @@ from shared.errors import InvalidRequest
 from shared.outcomes import ALREADY_ABSENT, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
 
 OPERATION = "workspace.batch_delete_access_policies"
+# The agency's least privilege: every action a call of this function needs (API reference pages).
+REQUIRED_ACTIONS = ("workspace:accessPolicies:delete", "workspace:accessPolicies:get", "elb:ipgroups:delete")
 MAX_BATCH = 100  # policy_id_list maxItems in the API definition
 LIST_PAGE = 100  # ListAccessPolicies' largest page
 ACCESS_CONTROL_TYPES = ("ACCESS_TYPE", "IP_WHITE_LIST")

@@ -19,6 +19,8 @@ from shared.errors import ConfigurationError, InvalidRequest, PayloadTooLarge
 from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
 
 OPERATION = "workspaceapp.batch_delete_app_group_authorization"
+# The agency's least privilege: every action a call of this function needs (API reference pages).
+REQUIRED_ACTIONS = ("workspace:appGroup:batchDeleteAuthorization", "workspace:appGroup:listAuthorization")
 MAX_GROUPS_PER_CALL, MAX_ACCOUNTS_PER_CALL = 10, 50
 MAX_PAIRS = 100_000
 LIST_PAGE = 100  # ListAppGroupAuthorization's largest page

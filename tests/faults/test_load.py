@@ -10,12 +10,11 @@ import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import PROJECT, load_function, log_lines
+from conftest import PROJECT, ROTATED, load_function, log_lines
 from fgrevoke.context import LocalContext
 
 INVOCATIONS = 500
 THREADS = 8
-ROTATED = ("AKFGREVOKEROTATED0002", "SKfgrevokeRotatedSecret0123456789abcdefg", "TOKENfgrevoke-rotated==")
 
 
 def test_500_invocations_8_threads_5_percent_faults(emulator, capsys):
