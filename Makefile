@@ -24,3 +24,6 @@ demo: setup
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info
+
+bench: setup
+	NO_PROXY=127.0.0.1,localhost $(PY) benchmarks/run.py

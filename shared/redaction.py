@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from typing import Any, List, Optional
@@ -28,15 +29,22 @@ def scrub(value: Any) -> Any:
     if isinstance(value, str):
         return _scrub_text(value)
     if isinstance(value, dict):
-        return {key: MASK if isinstance(key, str) and _SENSITIVE_KEY.search(key) and value[key]
+        return {key: MASK if isinstance(key, str) and _sensitive(key) and value[key]
                 else scrub(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [scrub(item) for item in value]
     return value
 
 
+@functools.lru_cache(maxsize=1024)
+def _sensitive(key: str) -> bool:
+    return bool(_SENSITIVE_KEY.search(key))
+
+
 def _scrub_text(text: str) -> str:
     for secret in list(_secrets):
         if secret in text:
             text = text.replace(secret, MASK)
-    return _SIGNATURE.sub(r"\1" + MASK, text)
+    if "HMAC" in text or "hmac" in text:
+        text = _SIGNATURE.sub(r"\1" + MASK, text)
+    return text

@@ -187,8 +187,18 @@ def _guard_project(payload: Dict[str, Any], settings: Settings) -> None:
 
 
 def _audit(logger: Any, report: Report) -> None:
+    """One audit record per decision: the targets that share an outcome and an upstream call.
+
+    ModelArts makes one call per user, so one record per user; a Workspace App call covering
+    10 groups x 50 accounts is one record listing its 500 pairs, not 500 log lines.
+    """
+    groups: Dict[tuple, List[Outcome]] = {}
     for item in report.items:
-        logger.info("revocation", **item.to_dict())
+        key = (item.outcome, item.reason, item.error_code, item.error_msg, item.request_id, item.transient)
+        groups.setdefault(key, []).append(item)
+    for items in groups.values():
+        record = {key: value for key, value in items[0].to_dict().items() if key not in items[0].target}
+        logger.info("revocation", targets=[item.target for item in items], **record)
 
 
 def _respond(kind: str, body: Dict[str, Any], status: int) -> Dict[str, Any]:

@@ -156,3 +156,13 @@ def apig_body(response: Dict[str, Any]) -> Dict[str, Any]:
 
 def log_lines(text: str) -> list:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def audit_records(text: str) -> List[Dict[str, Any]]:
+    """One dict per target from the grouped "revocation" audit lines."""
+    flat = []
+    for line in log_lines(text):
+        if line["event"] == "revocation":
+            common = {key: value for key, value in line.items() if key != "targets"}
+            flat.extend({**common, **target} for target in line["targets"])
+    return flat

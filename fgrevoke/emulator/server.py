@@ -327,6 +327,12 @@ def _handler_class(emulator: Emulator) -> type:
     class EmulatorRequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in separate writes; without this Nagle holds the body
+            # until the client's delayed ACK (40 ms per call).
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def do_GET(self) -> None:
             emulator._serve(self)
 

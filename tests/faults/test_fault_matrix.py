@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, Hashable, Optional, Set
 
 import pytest
 
-from conftest import PROJECT, load_function, log_lines, make_context
+from conftest import PROJECT, audit_records, load_function, make_context
 from fgrevoke.emulator.blackhole import BlackHole
 from shared.errors import TransientUpstreamFailure
 
@@ -146,7 +146,7 @@ def test_fault(emulator, capsys, monkeypatch, name, trigger, fault):
     elapsed = time.monotonic() - started
     assert elapsed < TIMEOUT_SECONDS, "the handler ran past the invocation's time"
 
-    audit = [line for line in log_lines(capsys.readouterr().out) if line["event"] == "revocation"]
+    audit = audit_records(capsys.readouterr().out)
     time.sleep(0.7 if fault == "read_timeout" else 0)  # let delayed answers land before reading state
     after = job.present(emulator)
     assert audit, "every target gets an audit record"

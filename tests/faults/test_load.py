@@ -10,7 +10,7 @@ import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import PROJECT, ROTATED, load_function, log_lines
+from conftest import PROJECT, ROTATED, audit_records, load_function
 from fgrevoke.context import LocalContext
 
 INVOCATIONS = 500
@@ -59,7 +59,7 @@ def test_500_invocations_8_threads_5_percent_faults(emulator, capsys):
     assert emulator.workspace.policy_ids(PROJECT) == []
     assert emulator.workspaceapp.pairs(PROJECT) == {(g, "stays") for g in ("g-1", "g-2", "g-3")}
     # Thread safety of the per-invocation log context: each audit record belongs to its own request.
-    audit = [line for line in log_lines(capsys.readouterr().out) if line["event"] == "revocation"]
+    audit = audit_records(capsys.readouterr().out)
     for line in audit:
         index = int(line["request_id"].split("-")[1])
         _name, request = jobs[index]

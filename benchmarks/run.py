@@ -1,0 +1,253 @@
+"""``make bench``: cold start, peak RSS, warm throughput and bulk offboarding, in one run.
+
+Prints one table and writes benchmarks/results.json. Everything runs on loopback against the
+embedded emulator; no timed assertions anywhere: these are measurements.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Dict, Tuple
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.child_snippets import NAIVE  # noqa: E402
+from fgrevoke import functions  # noqa: E402
+from fgrevoke.context import LocalContext  # noqa: E402
+from fgrevoke.emulator import Emulator  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "10"))
+AK, SK, TOKEN = "BENCHACCESSKEY000001", "bench-secret-key-0123456789abcdefghijk", "bench-token=="
+REGION, PROJECT = "cn-north-4", "0b1e2d3c4b5a69788796a5b4c3d2e1f0"
+SETTINGS = {"REGION": REGION, "PROJECT_ID": PROJECT, "DRY_RUN": "false"}
+SDK = {"modelarts_delete_authorizations": "huaweicloudsdkmodelarts",
+       "workspace_batch_delete_access_policies": "huaweicloudsdkworkspace",
+       "workspaceapp_batch_delete_app_group_authorization": "huaweicloudsdkworkspaceapp"}
+EVENTS = {"modelarts_delete_authorizations": {"user_id": "u-bench"},
+          "workspace_batch_delete_access_policies": {"policy_id_list": ["p-bench"]},
+          "workspaceapp_batch_delete_app_group_authorization": {"app_group_ids": ["g-1"], "accounts": ["a"]}}
+
+
+def seed(emulator: Emulator, function: str) -> None:
+    if function.startswith("modelarts"):
+        emulator.modelarts.seed(PROJECT, "u-bench")
+    elif function.startswith("workspace_"):
+        emulator.workspace.seed(PROJECT, policy_id="p-bench")
+
+
+# -- the code a function ships, as a directory ------------------------------------------------------
+def distributions(top: str) -> Dict[str, metadata.Distribution]:
+    """``top`` and everything it requires, as installed here (markers that exclude a package leave
+    it uninstalled, so it is skipped)."""
+    found: Dict[str, metadata.Distribution] = {}
+    pending = [top]
+    while pending:
+        name = pending.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in found:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        found[key] = dist
+        pending.extend(re.match(r"[A-Za-z0-9_.-]+", req).group(0) for req in dist.requires or []
+                       if "extra ==" not in req)
+    return found
+
+
+def package_tree(function: str, dest: Path) -> Path:
+    """index.py at the root, shared/, and the function's dependencies: what its zip holds."""
+    dest.mkdir(parents=True)
+    shutil.copy(ROOT / "functions" / function / "index.py", dest / "index.py")
+    shutil.copytree(ROOT / "shared", dest / "shared", ignore=shutil.ignore_patterns("__pycache__"))
+    for top in (SDK[function], "structlog"):
+        for dist in distributions(top).values():
+            for file in dist.files or []:
+                if "__pycache__" in file.parts or file.suffix == ".pyc" or ".dist-info" in file.parts[0] \
+                        or file.parts[0] in ("..", "bin"):
+                    continue
+                target = dest / file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(dist.locate_file(file), target)
+    return dest
+
+
+# -- cold start -----------------------------------------------------------------------------------
+def cold_runs(emulator: Emulator, mode: str, function: str, tree: Path, pyc: bool) -> Dict[str, Any]:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": tempfile.mkdtemp(), "NO_PROXY": "127.0.0.1,localhost",
+           "PYTHONDONTWRITEBYTECODE": "1", "BENCH_AK": AK, "BENCH_SK": SK, "BENCH_TOKEN": TOKEN,
+           "BENCH_SETTINGS": json.dumps(SETTINGS), "BENCH_EVENT": json.dumps(EVENTS[function]),
+           "BENCH_ENDPOINT": emulator.endpoint}
+    for service in ("MODELARTS", "WORKSPACE", "WORKSPACEAPP"):
+        env[f"HUAWEICLOUD_SDK_REGION_{service}_CN_NORTH_4"] = emulator.endpoint
+    command = [sys.executable, "-S", str(ROOT / "benchmarks" / "child.py"), mode, function, str(tree)]
+    walls, rss = [], []
+    for run in range(RUNS + 1):  # the first run warms the page cache and is not counted
+        seed(emulator, function)
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"{mode} {function} failed:\n{done.stderr[-2000:]}")
+        if run:
+            walls.append(wall * 1000)
+            rss.append(json.loads(done.stdout.strip().splitlines()[-1])["rss_kib"] / 1024)
+    quartiles = statistics.quantiles(walls, n=4)
+    return {"median_ms": round(statistics.median(walls), 1), "iqr_ms": round(quartiles[2] - quartiles[0], 1),
+            "min_ms": round(min(walls), 1), "max_ms": round(max(walls), 1), "peak_rss_mib": round(max(rss), 1)}
+
+
+# -- warm invocations --------------------------------------------------------------------------------
+def warm(emulator: Emulator, function: str, count: int = 300) -> Dict[str, Any]:
+    handler = functions.load(function).handler
+    context = LocalContext(SETTINGS, security_access_key=AK, security_secret_key=SK, security_token=TOKEN)
+    handler(EVENTS[function], context)  # warm: modules, client, connection
+    client, call = bare_client(function, emulator)
+    seed(emulator, function)
+    call(client)
+    sink = open(os.devnull, "w")
+    stdout, sys.stdout = sys.stdout, sink  # logs go to stdout in production too; not to this terminal
+    try:
+        handler_seconds = timed(count, lambda: (seed(emulator, function), handler(EVENTS[function], context)))
+        bare_seconds = timed(count, lambda: (seed(emulator, function), call(client)))
+    finally:
+        sys.stdout = stdout
+        sink.close()
+    return {"handler_per_s": round(count / handler_seconds), "bare_sdk_per_s": round(count / bare_seconds),
+            "ratio": round(bare_seconds / handler_seconds, 2)}
+
+
+def bare_client(function: str, emulator: Emulator) -> Tuple[Any, Callable[[Any], Any]]:
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+
+    namespace: Dict[str, Any] = {}
+    exec(NAIVE[function], namespace)
+    credentials = BasicCredentials(AK, SK, PROJECT).with_security_token(TOKEN)
+    client = namespace["C"].new_builder().with_credentials(credentials).with_endpoints([emulator.endpoint]).build()
+    return client, namespace["call"]
+
+
+def timed(count: int, fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        fn()
+    return time.perf_counter() - started
+
+
+# -- bulk offboarding ------------------------------------------------------------------------------
+def bulk(emulator: Emulator, groups: int = 25, accounts: int = 1000, latency: float = 0.05,
+         concurrency: int = 4) -> Dict[str, Any]:
+    handler = functions.load("workspaceapp_batch_delete_app_group_authorization").handler
+    group_ids = [emulator.workspaceapp.seed_group(PROJECT, f"g{i}", f"{8000 + i}") for i in range(groups)]
+    names = [f"leaver{i:04d}" for i in range(accounts)]
+    for group in group_ids:
+        for name in names:
+            emulator.workspaceapp.grant(PROJECT, group, name)
+    emulator.journal.clear()
+    emulator.inject("workspaceapp.batch_delete_app_group_authorization", latency=latency, times=None)
+    context = LocalContext(dict(SETTINGS, MAX_CONCURRENCY=str(concurrency)), security_access_key=AK,
+                           security_secret_key=SK, security_token=TOKEN)
+    sink = open(os.devnull, "w")
+    stdout, sys.stdout = sys.stdout, sink
+    try:
+        started = time.perf_counter()
+        result = handler({"app_group_ids": group_ids, "accounts": names}, context)
+        wall = time.perf_counter() - started
+    finally:
+        sys.stdout = stdout
+        sink.close()
+    emulator.clear_faults()
+    calls = len(emulator.calls("workspaceapp.batch_delete_app_group_authorization"))
+    ideal = calls / concurrency * latency
+    assert result["status"] == "succeeded" and not emulator.workspaceapp.pairs(PROJECT)
+    minimum = -(-groups // 10) * -(-accounts // 50)
+    return {"groups": groups, "accounts": accounts, "calls": calls, "minimum_calls": minimum,
+            "concurrency": concurrency, "latency_ms": latency * 1000, "wall_s": round(wall, 3),
+            "ideal_s": round(ideal, 3), "ratio": round(wall / ideal, 2)}
+
+
+def main() -> int:
+    results: Dict[str, Any] = {"machine": machine(), "runs": RUNS, "functions": {}}
+    with Emulator() as emulator, tempfile.TemporaryDirectory() as scratch:
+        emulator.add_credentials(AK, SK, TOKEN)
+        for service in ("MODELARTS", "WORKSPACE", "WORKSPACEAPP"):
+            os.environ[f"HUAWEICLOUD_SDK_REGION_{service}_CN_NORTH_4"] = emulator.endpoint
+        for function in SDK:
+            print(f"measuring {function} …", file=sys.stderr, flush=True)
+            tree = package_tree(function, Path(scratch) / function / "nopyc")
+            compiled = Path(shutil.copytree(tree, Path(scratch) / function / "pyc"))
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(compiled)], check=True)
+            row: Dict[str, Any] = {}
+            for pyc, code in (("pyc", compiled), ("nopyc", tree)):
+                for mode in ("handler", "naive", "floor"):
+                    row[f"{mode}_{pyc}"] = cold_runs(emulator, mode, function, code, pyc == "pyc")
+                row[f"handler/naive_{pyc}"] = ratio(row[f"handler_{pyc}"], row[f"naive_{pyc}"])
+                row[f"handler/floor_{pyc}"] = ratio(row[f"handler_{pyc}"], row[f"floor_{pyc}"])
+            row["warm"] = warm(emulator, function)
+            row["package_mib"] = round(sum(f.stat().st_size for f in tree.rglob("*") if f.is_file()) / 2**20, 1)
+            results["functions"][function] = row
+        results["bulk_offboarding"] = bulk(emulator)
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2))
+    print(table(results))
+    return 0
+
+
+def ratio(a: Dict[str, Any], b: Dict[str, Any]) -> float:
+    return round(a["median_ms"] / b["median_ms"], 2)
+
+
+def machine() -> Dict[str, Any]:
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+            "processor": _cpu_model()}
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def table(results: Dict[str, Any]) -> str:
+    lines = [f"fgrevoke benchmarks — Python {results['machine']['python']}, {results['machine']['cpus']} CPUs "
+             f"({results['machine']['processor']}), {results['runs']} runs each, median (IQR) ms / peak RSS MiB", ""]
+    head = "| function | .pyc | handler | naive | floor | handler/naive | handler/floor |"
+    lines += [head, "|---|---|---|---|---|---|---|"]
+    for function, row in results["functions"].items():
+        for pyc in ("pyc", "nopyc"):
+            cells = [f"{row[f'{m}_{pyc}']['median_ms']} ({row[f'{m}_{pyc}']['iqr_ms']}) / "
+                     f"{row[f'{m}_{pyc}']['peak_rss_mib']}" for m in ("handler", "naive", "floor")]
+            lines.append(f"| {function} | {'yes' if pyc == 'pyc' else 'no'} | " + " | ".join(cells) +
+                         f" | {row[f'handler/naive_{pyc}']} | {row[f'handler/floor_{pyc}']} |")
+    lines += ["", "| function | warm handler/s | bare SDK calls/s | ratio | package MiB |", "|---|---|---|---|---|"]
+    for function, row in results["functions"].items():
+        warm_row = row["warm"]
+        lines.append(f"| {function} | {warm_row['handler_per_s']} | {warm_row['bare_sdk_per_s']} | "
+                     f"{warm_row['ratio']} | {row['package_mib']} |")
+    bulk_row = results["bulk_offboarding"]
+    lines += ["", "| bulk offboarding | calls (minimum) | concurrency | latency | wall | ideal | wall/ideal |",
+              "|---|---|---|---|---|---|---|",
+              f"| {bulk_row['accounts']} accounts × {bulk_row['groups']} groups | {bulk_row['calls']} "
+              f"({bulk_row['minimum_calls']}) | {bulk_row['concurrency']} | {bulk_row['latency_ms']:.0f} ms | "
+              f"{bulk_row['wall_s']} s | {bulk_row['ideal_s']} s | {bulk_row['ratio']} |"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
