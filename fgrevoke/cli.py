@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from typing import List, Optional
+from pathlib import Path
+from typing import Any, List, Optional
+
+
+def _template_options(parser: argparse.ArgumentParser) -> None:
+    from fgrevoke.template import TEMPLATE
+
+    parser.add_argument("--template", type=Path, default=TEMPLATE, help="the template (default: %(default)s)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a template parameter (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+
+def _report(args: argparse.Namespace, document: Any, text: str) -> None:
+    print(json.dumps(document, indent=2) if args.json else text)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -20,11 +35,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     serve.add_argument("--secret-key", required=True, help="its secret key")
     serve.add_argument("--security-token", help="the security token requests must carry, if any")
 
+    check = commands.add_parser("validate", help="check template.yml against the code and FunctionGraph's limits")
+    _template_options(check)
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         from fgrevoke import demo
 
         return demo.run()
+    if args.command == "validate":
+        from fgrevoke import template, validate
+
+        try:
+            errors = validate.validate(template.load(args.template, template.parse_overrides(args.param)))
+        except template.TemplateError as problem:
+            errors = [str(problem)]
+        _report(args, {"valid": not errors, "errors": errors},
+                "\n".join(errors) if errors else f"{args.template}: valid")
+        return 1 if errors else 0
     if args.command == "emulator":
         from fgrevoke.emulator import Emulator
 
