@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup test lint demo bench clean
+.PHONY: setup test lint demo bench package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,6 @@ clean:
 
 bench: setup
 	NO_PROXY=127.0.0.1,localhost $(PY) benchmarks/run.py
+
+package: setup
+	$(PY) -m fgrevoke package

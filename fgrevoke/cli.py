@@ -18,8 +18,29 @@ def _template_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
 
 
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def _report(args: argparse.Namespace, document: Any, text: str) -> None:
     print(json.dumps(document, indent=2) if args.json else text)
+
+
+def _package(args: argparse.Namespace) -> int:
+    from fgrevoke import packaging, template
+
+    specs = [spec for spec in template.functions(template.load(args.template, template.parse_overrides(args.param)))
+             if not args.function or spec.folder in args.function]
+    built = [packaging.build(spec, args.dest or packaging.DIST, _progress) for spec in specs]
+    problems = [problem for package in built for problem in package.problems]
+    rows = [f"{p.path}: {p.files} files, {packaging.mib(p.zip_bytes)} zipped (limit "
+            f"{packaging.mib(packaging.ZIP_LIMIT)} by API, {packaging.mib(packaging.CONSOLE_LIMIT)} on the console), "
+            f"{packaging.mib(p.unzipped_bytes)} unzipped (limit {packaging.mib(packaging.UNZIPPED_LIMIT)}), "
+            f".pyc {'compiled by ' + p.compiled_with if p.compiled_with else 'not compiled'}" for p in built]
+    document = [{"function": p.function, "zip": str(p.path), "files": p.files, "zip_bytes": p.zip_bytes,
+                 "unzipped_bytes": p.unzipped_bytes, "pyc": bool(p.compiled_with)} for p in built]
+    _report(args, {"packages": document, "problems": problems}, "\n".join(rows + problems))
+    return 1 if problems else 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -38,6 +59,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     check = commands.add_parser("validate", help="check template.yml against the code and FunctionGraph's limits")
     _template_options(check)
 
+    pack = commands.add_parser("package", help="build dist/<function>.zip for each function")
+    _template_options(pack)
+    pack.add_argument("--function", action="append", default=[], help="only this function folder (repeatable)")
+    pack.add_argument("--dest", type=Path, default=None, help="output folder (default: dist/)")
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         from fgrevoke import demo
@@ -53,6 +79,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         _report(args, {"valid": not errors, "errors": errors},
                 "\n".join(errors) if errors else f"{args.template}: valid")
         return 1 if errors else 0
+    if args.command == "package":
+        return _package(args)
     if args.command == "emulator":
         from fgrevoke.emulator import Emulator
 

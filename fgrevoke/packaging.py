@@ -1,0 +1,135 @@
+"""``fgrevoke package``: dist/<function>.zip with index.py at the root, shared/, and only that
+function's dependencies, installed from wheels for the target runtime (Linux x86_64, the template's
+Python version). Builds are reproducible: fixed timestamps, order and permissions, hash-based .pyc.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List, Optional
+
+from fgrevoke.functions import ROOT
+from fgrevoke.template import FunctionSpec
+
+DIST = ROOT / "dist"
+PLATFORM = "manylinux2014_x86_64"
+ZIP_LIMIT = 50 * 2**20  # code uploaded through the API
+CONSOLE_LIMIT = 40 * 2**20  # code uploaded on the console
+UNZIPPED_LIMIT = 1500 * 2**20
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+CODE_ROOT = "/opt/function/code"  # RUNTIME_CODE_ROOT
+SERVICE_SDK = re.compile(r"from shared\.clients import (\w+)")
+SDK_PACKAGES = {"MODELARTS": "huaweicloudsdkmodelarts", "WORKSPACE": "huaweicloudsdkworkspace",
+                "WORKSPACEAPP": "huaweicloudsdkworkspaceapp"}
+
+
+@dataclass
+class Package:
+    function: str
+    path: Path
+    zip_bytes: int
+    unzipped_bytes: int
+    files: int
+    compiled_with: Optional[str]
+
+    @property
+    def problems(self) -> List[str]:
+        problems = []
+        if self.zip_bytes > ZIP_LIMIT:
+            problems.append(f"{self.path.name}: {mib(self.zip_bytes)} is over the {mib(ZIP_LIMIT)} upload limit")
+        if self.unzipped_bytes > UNZIPPED_LIMIT:
+            problems.append(f"{self.path.name}: {mib(self.unzipped_bytes)} unzipped is over {mib(UNZIPPED_LIMIT)}")
+        return problems
+
+
+def requirements(folder: str) -> List[str]:
+    """The function's dependencies, pinned as pyproject.toml pins them: the core, its service SDK, structlog."""
+    source = (ROOT / "functions" / folder / "index.py").read_text(encoding="utf-8")
+    services = [SDK_PACKAGES[name] for name in SERVICE_SDK.findall(source) if name in SDK_PACKAGES]
+    pins = dict(re.findall(r'"([A-Za-z0-9_.-]+)==([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")))
+    wanted = ["huaweicloudsdkcore", *services, "structlog"]
+    return [f"{name}=={pins[name]}" for name in wanted]
+
+
+def build(spec: FunctionSpec, dest: Path = DIST, progress: Callable[[str], None] = lambda _: None) -> Package:
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        tree = Path(scratch) / "tree"
+        progress(f"{spec.folder}: installing {', '.join(requirements(spec.folder))} for Python "
+                 f"{spec.python_version} {PLATFORM}")
+        _install(requirements(spec.folder), tree, spec.python_version)
+        for leftover in ("bin",):
+            shutil.rmtree(tree / leftover, ignore_errors=True)
+        shutil.copy(ROOT / "functions" / spec.folder / "index.py", tree / "index.py")
+        shutil.copytree(ROOT / "shared", tree / "shared", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        compiled_with = _compile(tree, spec.python_version)
+        if compiled_with is None:
+            progress(f"{spec.folder}: no Python {spec.python_version} here, so no .pyc: cold starts will compile")
+        path = dest / f"{spec.folder}.zip"
+        files, unzipped = write_zip(tree, path)
+    return Package(spec.folder, path, path.stat().st_size, unzipped, files, compiled_with)
+
+
+def _install(reqs: List[str], tree: Path, python_version: str) -> None:
+    # pip evaluates environment markers (structlog needs typing-extensions below 3.11) against the
+    # interpreter that runs it, so run the runtime's own Python when this machine has it.
+    python = interpreter(python_version) or sys.executable
+    command = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+               "--target", str(tree), "--platform", PLATFORM, "--implementation", "cp",
+               "--python-version", python_version, "--only-binary=:all:", *reqs]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"pip could not install {' '.join(reqs)} for Python {python_version}:\n{done.stderr[-3000:]}")
+
+
+def interpreter(python_version: str) -> Optional[str]:
+    """A Python of exactly the runtime's version: on PATH, or under pyenv."""
+    candidates = [shutil.which(f"python{python_version}") or ""]
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    candidates += sorted(glob.glob(f"{root}/versions/{python_version}.*/bin/python{python_version}"), reverse=True)
+    for candidate in filter(None, candidates):
+        done = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                              capture_output=True, text=True, check=False)
+        if done.returncode == 0 and done.stdout.strip() == python_version:
+            return candidate
+    return None
+
+
+def _compile(tree: Path, python_version: str) -> Optional[str]:
+    python = interpreter(python_version)
+    if python is None:
+        return None
+    # checked-hash .pyc files do not embed the source's mtime, a fixed hash seed keeps frozenset
+    # constants in one order, and file names are the ones the code has on FunctionGraph (not this
+    # build's temporary directory): the same commit gives the same bytes.
+    subprocess.run([python, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
+                    "-s", str(tree), "-p", CODE_ROOT, str(tree)],
+                   check=True, env=dict(os.environ, PYTHONHASHSEED="0", SOURCE_DATE_EPOCH="315532800"))
+    return python
+
+
+def write_zip(tree: Path, path: Path) -> "tuple[int, int]":
+    files = sorted(p for p in tree.rglob("*") if p.is_file())
+    unzipped = 0
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for file in files:
+            info = zipfile.ZipInfo(file.relative_to(tree).as_posix(), date_time=FIXED_TIME)
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = file.read_bytes()
+            unzipped += len(data)
+            archive.writestr(info, data, compresslevel=9)
+    return len(files), unzipped
+
+
+def mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"

@@ -1,0 +1,87 @@
+"""Packaging: each zip holds index.py, shared/ and only its own dependencies; builds are
+reproducible; an unpacked zip runs on its own against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import AK, PROJECT, SK, TOKEN
+from fgrevoke import packaging, template
+
+SPECS = {spec.folder: spec for spec in template.functions(template.load())}
+OTHER_SDKS = {"huaweicloudsdkmodelarts", "huaweicloudsdkworkspace", "huaweicloudsdkworkspaceapp"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("dist")
+    return {folder: packaging.build(spec, dest) for folder, spec in SPECS.items()}
+
+
+def tops(package):
+    with zipfile.ZipFile(package.path) as archive:
+        return {name.split("/")[0] for name in archive.namelist()}, archive.namelist()
+
+
+@pytest.mark.parametrize("folder", sorted(SPECS))
+def test_zip_holds_the_function_and_only_its_dependencies(built, folder):
+    package = built[folder]
+    top, names = tops(package)
+    assert "index.py" in names and "shared/runtime.py" in names
+    assert not top & {"fgrevoke", "tests", "benchmarks", "functions", "pytest", "hypothesis", "ruff"}
+    own = packaging.requirements(folder)[1].split("==")[0]
+    assert own in top and not top & (OTHER_SDKS - {own}), "another function's SDK was packed"
+    assert "huaweicloudsdkcore" in top and "structlog" in top
+    assert package.problems == [] and package.zip_bytes < packaging.ZIP_LIMIT
+    if package.compiled_with:
+        assert any(name.endswith(".cpython-310.pyc") for name in names)
+    with zipfile.ZipFile(package.path) as archive:
+        assert {info.date_time for info in archive.infolist()} == {packaging.FIXED_TIME}
+
+
+def test_builds_are_reproducible(built, tmp_path):
+    again = packaging.build(SPECS["workspaceapp_batch_delete_app_group_authorization"], tmp_path)
+    assert again.path.read_bytes() == built["workspaceapp_batch_delete_app_group_authorization"].path.read_bytes()
+
+
+PROBE = """
+import json, os, sys
+sys.path[:] = [p for p in sys.path if "site-packages" not in p]
+sys.path.insert(0, os.environ["CODE"])
+import index
+class Context:
+    def getUserData(self, key, default=""): return {"REGION": "cn-north-4", "PROJECT_ID": os.environ["PID"],
+                                                    "DRY_RUN": "false"}.get(key, default)
+    def getRequestID(self): return "zip-test"
+    def getRemainingTimeInMilliSeconds(self): return 30000
+    def getSecurityAccessKey(self): return os.environ["AK"]
+    def getSecuritySecretKey(self): return os.environ["SK"]
+    def getSecurityToken(self): return os.environ["TOKEN"]
+result = index.handler({"user_id": "u-zip"}, Context())
+assert index.__file__.startswith(os.environ["CODE"])
+print("RESULT " + json.dumps(result))
+"""
+
+
+def test_unpacked_zip_runs_alone_against_the_emulator(built, emulator, tmp_path):
+    package = built["modelarts_delete_authorizations"]
+    python = package.compiled_with or packaging.interpreter("3.10")
+    if python is None:
+        pytest.skip("no Python 3.10 on this machine to run the runtime's zip")
+    with zipfile.ZipFile(package.path) as archive:
+        archive.extractall(tmp_path / "code")
+    emulator.modelarts.seed(PROJECT, "u-zip")
+    env = dict(os.environ, CODE=str(tmp_path / "code"), PID=PROJECT, AK=AK, SK=SK, TOKEN=TOKEN,
+               PYTHONDONTWRITEBYTECODE="1", HOME=str(tmp_path))
+    done = subprocess.run([python, "-S", "-c", PROBE], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.split("RESULT ", 1)[1])
+    assert result["status"] == "succeeded" and result["items"][0]["outcome"] == "deleted"
+    assert emulator.modelarts.user_ids(PROJECT) == []
+    assert not (Path(tmp_path) / ".huaweicloud").exists()
