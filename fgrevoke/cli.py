@@ -18,6 +18,32 @@ def _template_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
 
 
+def _invoke(args: argparse.Namespace) -> int:
+    from fgrevoke import local, template
+
+    specs = {spec.folder: spec for spec in template.functions(template.load(args.template,
+                                                                           template.parse_overrides(args.param)))}
+    if args.function not in specs:
+        print(f"fgrevoke: no function {args.function!r} in {args.template}; known: {', '.join(specs)}",
+              file=sys.stderr)
+        return 2
+    text = sys.stdin.read() if str(args.event) == "-" else args.event.read_text(encoding="utf-8")
+    try:
+        event = json.loads(text)
+    except ValueError as problem:
+        print(f"fgrevoke: {args.event} is not JSON: {problem}", file=sys.stderr)
+        return 2
+    try:
+        result = local.invoke(specs[args.function], event, local.read_env_file(args.env_file), args.emulator)
+    except Exception as error:  # what FunctionGraph would record as a failed invocation
+        print(json.dumps({"raised": type(error).__name__, "message": str(error)}, indent=2))
+        return 1
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    status = result.get("statusCode", 200) if isinstance(result, dict) else 200
+    failed = isinstance(result, dict) and result.get("status") in ("failed", "partially_failed", "rejected", "error")
+    return 1 if failed or status >= 400 else 0
+
+
 def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
@@ -64,6 +90,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     pack.add_argument("--function", action="append", default=[], help="only this function folder (repeatable)")
     pack.add_argument("--dest", type=Path, default=None, help="output folder (default: dist/)")
 
+    sample = commands.add_parser("event", help="print a ready-to-edit sample event of a trigger kind")
+    sample.add_argument("kind", choices=("direct", "timer", "apig", "cts", "eventgrid", "smn"))
+    sample.add_argument("--request", help="the request JSON the event carries (default: a user_id)")
+    sample.add_argument("--method", default="POST", choices=("POST", "DELETE"), help="APIG method")
+    sample.add_argument("--user-id", default="0b8d4c6f1a2e4f3b9c7d6e5f4a3b2c1d", help="CTS: the deleted user's id")
+    sample.add_argument("--user-name", default="departing.employee", help="CTS: the deleted user's name")
+
+    run = commands.add_parser("invoke", help="run a function's handler here with a FunctionGraph-like context")
+    run.add_argument("function", help="function folder, e.g. modelarts_delete_authorizations")
+    run.add_argument("--event", type=Path, required=True, help="event JSON file ('-' for standard input)")
+    run.add_argument("--env-file", type=Path, help="KEY=VALUE settings over the template's variables")
+    run.add_argument("--emulator", action="store_true", help="against the embedded, seeded emulator")
+    _template_options(run)
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         from fgrevoke import demo
@@ -79,6 +119,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         _report(args, {"valid": not errors, "errors": errors},
                 "\n".join(errors) if errors else f"{args.template}: valid")
         return 1 if errors else 0
+    if args.command == "event":
+        from fgrevoke import local
+
+        request = json.loads(args.request) if args.request else None
+        print(json.dumps(local.sample_event(args.kind, request, method=args.method, user_id=args.user_id,
+                                            user_name=args.user_name), indent=2))
+        return 0
+    if args.command == "invoke":
+        return _invoke(args)
     if args.command == "package":
         return _package(args)
     if args.command == "emulator":

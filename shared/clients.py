@@ -44,31 +44,37 @@ _clients: Dict[Tuple[str, str], Tuple[str, Any]] = {}
 
 def client_for(service: Service, settings: Settings, credentials: Credentials) -> Any:
     """Shared by concurrent invocations; a new client replaces the reference, never mutates one."""
+    region = _region(service, settings)
     key = (service.package, f"{settings.region}/{settings.project_id}/{settings.connect_timeout}/"
-                            f"{settings.read_timeout}/{settings.max_concurrency}")
+                            f"{settings.read_timeout}/{settings.max_concurrency}/{','.join(region.endpoints)}")
     fingerprint = credentials.fingerprint()
     with _lock:
         cached = _clients.get(key)
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
-        client = _build(service, settings, credentials)
+        client = _build(service, settings, credentials, region)
         _clients[key] = (fingerprint, client)
         return client
 
 
-def _build(service: Service, settings: Settings, credentials: Credentials) -> Any:
-    sdk = service.sdk()
-    from huaweicloudsdkcore.auth.credentials import BasicCredentials
-    from huaweicloudsdkcore.http.http_config import HttpConfig
-
+def _region(service: Service, settings: Settings) -> Any:
+    """The service's Region, with the SDK's own endpoint override applied (looked up each time)."""
+    service.sdk()  # the lazy package must exist before its region module is imported
     region_class = getattr(importlib.import_module(service.region_module), service.region_class)
     try:
-        region = region_class.value_of(settings.region)
+        return region_class.value_of(settings.region)
     except KeyError:
         variable = f"HUAWEICLOUD_SDK_REGION_{service.env_name}_{settings.region.upper().replace('-', '_')}"
         raise ConfigurationError(
             f"{service.client_class[:-6]} has no endpoint in region {settings.region!r}: check REGION, "
             f"or give one with {variable}", field="REGION") from None
+
+
+def _build(service: Service, settings: Settings, credentials: Credentials, region: Any) -> Any:
+    sdk = service.sdk()
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+
     config = HttpConfig.get_default_config()
     config.timeout = (settings.connect_timeout, settings.read_timeout)
     config.retry_times = 0
