@@ -108,12 +108,13 @@ def _compile(tree: Path, python_version: str) -> Optional[str]:
     python = interpreter(python_version)
     if python is None:
         return None
-    # checked-hash .pyc files do not embed the source's mtime, a fixed hash seed keeps frozenset
-    # constants in one order, and file names are the ones the code has on FunctionGraph (not this
-    # build's temporary directory): the same commit gives the same bytes.
+    # The same commit gives the same bytes: checked-hash .pyc files embed no mtime; file names are the
+    # ones the code has on FunctionGraph, not this build's directory; and the compiler runs with a
+    # fixed hash seed and a fixed environment, because marshal's output depends on which strings
+    # the compiling process happens to share (an environment variable can change a .pyc).
     subprocess.run([python, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
-                    "-s", str(tree), "-p", CODE_ROOT, str(tree)],
-                   check=True, env=dict(os.environ, PYTHONHASHSEED="0", SOURCE_DATE_EPOCH="315532800"))
+                    "-s", str(tree), "-p", CODE_ROOT, str(tree)], check=True,
+                   env={"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "315532800"})
     return python
 
 

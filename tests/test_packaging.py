@@ -46,8 +46,12 @@ def test_zip_holds_the_function_and_only_its_dependencies(built, folder):
 
 
 def test_builds_are_reproducible(built, tmp_path):
-    again = packaging.build(SPECS["workspaceapp_batch_delete_app_group_authorization"], tmp_path)
-    assert again.path.read_bytes() == built["workspaceapp_batch_delete_app_group_authorization"].path.read_bytes()
+    first = built["workspaceapp_batch_delete_app_group_authorization"].path
+    again = packaging.build(SPECS["workspaceapp_batch_delete_app_group_authorization"], tmp_path).path
+    with zipfile.ZipFile(first) as one, zipfile.ZipFile(again) as two:
+        assert one.namelist() == two.namelist()
+        differing = [name for name in one.namelist() if one.read(name) != two.read(name)]
+    assert differing == [] and again.read_bytes() == first.read_bytes()
 
 
 PROBE = """
