@@ -54,29 +54,22 @@ class SettingsSource:
         raise ConfigurationError(f"setting {name} must be true or false, not {value!r}", field=name)
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
-        value = self.get(name)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            number = low - 1
-        if not low <= number <= high:
-            raise ConfigurationError(
-                f"setting {name} must be a whole number from {low} to {high}, not {value!r}", field=name)
-        return number
+        return int(self._number(name, default, low, high, int, "a whole number"))
 
     def seconds(self, name: str, default: float, low: float, high: float) -> float:
+        return float(self._number(name, default, low, high, float, "a number of seconds"))
+
+    def _number(self, name: str, default: float, low: float, high: float, kind: type, what: str) -> float:
         value = self.get(name)
         if value is None:
             return default
         try:
-            number = float(value)
+            number = kind(value)
         except ValueError:
-            number = low - 1
-        if not low <= number <= high:
-            raise ConfigurationError(
-                f"setting {name} must be a number of seconds from {low} to {high}, not {value!r}", field=name)
+            number = None
+        if number is None or not low <= number <= high:  # NaN fails the comparison too
+            raise ConfigurationError(f"setting {name} must be {what} from {low} to {high}, not {value!r}",
+                                     field=name)
         return number
 
     def items(self, name: str) -> Tuple[str, ...]:

@@ -76,7 +76,7 @@ class Emulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, check_signatures: bool = True,
                  seed: int = 0) -> None:
-        from fgrevoke.emulator import modelarts, workspace, workspaceapp
+        from fgrevoke.emulator import functiongraph, modelarts, workspace, workspaceapp
 
         self.check_signatures = check_signatures
         self.credentials: Dict[str, Tuple[str, Optional[str]]] = {}
@@ -91,6 +91,7 @@ class Emulator:
         self.modelarts = modelarts.ModelArts(self)
         self.workspace = workspace.Workspace(self)
         self.workspaceapp = workspaceapp.WorkspaceApp(self)
+        self.functiongraph = functiongraph.FunctionGraph(self)
         self._server = ThreadingHTTPServer((host, port), _handler_class(self))
         self._server.daemon_threads = True
         self._thread: Optional[threading.Thread] = None
@@ -144,6 +145,7 @@ class Emulator:
             self.modelarts.reset()
             self.workspace.reset()
             self.workspaceapp.reset()
+            self.functiongraph.reset()
 
     def route(self, method: str, template: str, name: str, handler: Handler, action: str) -> None:
         self.actions[name] = action
