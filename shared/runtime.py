@@ -34,7 +34,7 @@ class Invocation:
         self.source = source
         self.context = context
         self.deadline = deadline
-        self.notes: list = []
+        self.notes: List[str] = []
         self.dry_run = self._dry_run()
         self._calls = 0
         self._calls_lock = threading.Lock()
@@ -197,7 +197,9 @@ def _audit(logger: Any, report: Report) -> None:
         key = (item.outcome, item.reason, item.error_code, item.error_msg, item.request_id, item.transient)
         groups.setdefault(key, []).append(item)
     for items in groups.values():
-        record = {key: value for key, value in items[0].to_dict().items() if key not in items[0].target}
+        record = items[0].to_dict()  # a single target's fields stay at the top too (user_id=...)
+        if len(items) > 1:
+            record = {key: value for key, value in record.items() if key not in items[0].target}
         logger.info("revocation", targets=[item.target for item in items], **record)
 
 
