@@ -134,6 +134,7 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke) -> Any:
                         function_name=_context_text(context, "getFunctionName"),
                         operation=operation, trigger=kind, cold_start=cold_start)
     logger = log.logger()
+    report: Optional[Report] = None
     try:
         trigger = triggers.parse(event)
         log.bind_invocation(**_bound_fields(context, operation, kind, cold_start, trigger))
@@ -155,15 +156,17 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke) -> Any:
         logger.error("invocation.rejected", error_code=error.error_code, error_msg=error.message,
                      field=error.field, status=error.status)
         if kind in triggers.ASYNCHRONOUS and isinstance(error, ConfigurationError):
+            _audit(logger, report)
             raise  # fixing the setting and letting FunctionGraph retry must be possible
-        return _respond(kind, _error_body(operation, error), error.status)
+        return _respond(kind, _error_body(operation, error, report, logger), error.status)
     except Exception as error:  # a defect must still end in a structured answer
         logger.exception("invocation.crashed", error_type=type(error).__name__)
         internal = RevokeError(f"internal error ({type(error).__name__}); see the function log")
         internal.error_code = "FGR.InternalError"
         if kind in triggers.ASYNCHRONOUS:
+            _audit(logger, report)
             raise internal from None
-        return _respond(kind, _error_body(operation, internal), 500)
+        return _respond(kind, _error_body(operation, internal, report, logger), 500)
     _audit(logger, report)
     body = report.to_dict()
     logger.info("invocation.done", status=report.status, summary=body["summary"],
@@ -186,14 +189,14 @@ def _guard_project(payload: Dict[str, Any], settings: Settings) -> None:
                       "project", field="project_id")
 
 
-def _audit(logger: Any, report: Report) -> None:
+def _audit(logger: Any, report: Optional[Report]) -> None:
     """One audit record per decision: the targets that share an outcome and an upstream call.
 
     ModelArts makes one call per user, so one record per user; a Workspace App call covering
     10 groups x 50 accounts is one record listing its 500 pairs, not 500 log lines.
     """
     groups: Dict[tuple, List[Outcome]] = {}
-    for item in report.items:
+    for item in report.items if report else ():
         key = (item.outcome, item.reason, item.error_code, item.error_msg, item.request_id, item.transient)
         groups.setdefault(key, []).append(item)
     for items in groups.values():
@@ -211,9 +214,13 @@ def _respond(kind: str, body: Dict[str, Any], status: int) -> Dict[str, Any]:
             "body": json.dumps(body, ensure_ascii=False), "isBase64Encoded": False}
 
 
-def _error_body(operation: str, error: RevokeError) -> Dict[str, Any]:
-    return {"operation": operation, "status": "rejected" if error.status < 500 else "error",
-            **error.to_dict()}
+def _error_body(operation: str, error: RevokeError, done: Optional[Report], logger: Any) -> Dict[str, Any]:
+    """The error, and what earlier requests of the same event already did (an envelope of several)."""
+    body = {"operation": operation, "status": "rejected" if error.status < 500 else "error", **error.to_dict()}
+    if done is not None and done.items:
+        _audit(logger, done)
+        body["completed_before_the_error"] = done.to_dict()
+    return body
 
 
 def _bound_fields(context: Any, operation: str, kind: str, cold_start: bool,

@@ -302,3 +302,15 @@ def test_logs_are_json_bound_to_the_invocation_and_cleared(emulator, context, ca
     assert "apig-req-1" not in {line["correlation_id"] for line in second}
     done = [line for line in first if line["event"] == "invocation.done"][0]
     assert done["summary"] == {"deleted": 1} and done["upstream_calls"] == 1
+
+
+def test_work_done_before_a_bad_request_in_the_same_event_is_reported(emulator, context, capsys):
+    seed(emulator, "u-first")
+    event = {"events": [{"id": "e1", "specversion": "1.0", "type": "t", "data": {"user_id": "u-first"}},
+                        {"id": "e2", "specversion": "1.0", "type": "t", "data": {"user_id": "bad/id"}}]}
+    result = fn.handler(event, context())
+    assert result["error_code"] == "FGR.InvalidRequest"
+    assert by_user(result["completed_before_the_error"])["u-first"]["outcome"] == "deleted"
+    assert emulator.modelarts.user_ids(PROJECT) == []
+    audit = [line for line in log_lines(capsys.readouterr().out) if line["event"] == "revocation"]
+    assert [line["user_id"] for line in audit] == ["u-first"]

@@ -8,6 +8,7 @@ Request: ``{"policy_id_list": [...]}`` or ``{"select": {filters}}``, optional ``
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
@@ -83,8 +84,7 @@ def _delete(invocation: runtime.Invocation, client: Any, batch: List[str]) -> Ou
 
 
 def _each(batch: List[str], outcome: Outcome) -> List[Outcome]:
-    return [Outcome({"policy_id": p}, outcome.outcome, outcome.reason, outcome.error_code, outcome.error_msg,
-                    outcome.request_id, outcome.transient) for p in batch]
+    return [replace(outcome, target={"policy_id": p}) for p in batch]
 
 
 def _request(payload: Dict[str, Any]) -> Tuple[List[str], Optional[Dict[str, Any]]]:

@@ -8,6 +8,7 @@ into the fewest calls. Workspace App accounts are matched by account *name* (and
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
@@ -40,10 +41,9 @@ def revoke(invocation: runtime.Invocation) -> Report:
     protected = {name.lower() for name in invocation.source.items("PROTECTED_ACCOUNTS")}
     report = invocation.report()
     kept = [account for account in accounts if account["account"].lower() not in protected]
-    for account in accounts:
-        if account not in kept:
-            report.items.extend(Outcome(_target(group, account), SKIPPED_PROTECTED,
-                                        reason="listed in PROTECTED_ACCOUNTS") for group in groups or [DISCOVER])
+    report.items.extend(Outcome(_target(group, account), SKIPPED_PROTECTED, reason="listed in PROTECTED_ACCOUNTS")
+                        for account in accounts if account["account"].lower() in protected
+                        for group in groups or [DISCOVER])
     if not kept:
         return report
     plans = _plans(invocation, groups, kept, report)
@@ -76,9 +76,8 @@ def _remove(invocation: runtime.Invocation, client: Any, call: Tuple[List[str], 
     sdk = WORKSPACEAPP.sdk()
     body = sdk.AppGroupAuthorizeReq(app_group_ids=groups, accounts=[sdk.AccountInfo(**a) for a in accounts])
     request = sdk.BatchDeleteAppGroupAuthorizationRequest(body=body)
-    first = invocation.attempt({}, partial(client.batch_delete_app_group_authorization, request))
-    return [Outcome(_target(group, account), first.outcome, first.reason, first.error_code, first.error_msg,
-                    first.request_id, first.transient) for group in groups for account in accounts]
+    outcome = invocation.attempt({}, partial(client.batch_delete_app_group_authorization, request))
+    return [replace(outcome, target=_target(group, account)) for group in groups for account in accounts]
 
 
 def _plans(invocation: runtime.Invocation, groups: Optional[List[str]], accounts: List[Account],
