@@ -27,9 +27,12 @@ CRON_FIELD = re.compile(r"^[0-9*?/,\-LW#A-Za-z]+$")
 
 
 def settings_read(folder: str) -> Dict[str, bool]:
-    """Setting name -> required, as the function's code and shared/ read them."""
-    reads: Dict[str, bool] = {}
-    for path in [ROOT / "functions" / folder / "index.py", *sorted((ROOT / "shared").glob("*.py"))]:
+    """Setting name -> must be declared: every setting the function's own code reads, and the ones
+    shared/ requires. shared/'s tuning settings with defaults (MAX_ATTEMPTS, timeouts, …), the
+    runtime's RUNTIME_PROJECT_ID and the SDK's key variables (an agency replaces them) may be left out."""
+    own_code = (ROOT / "functions" / folder / "index.py").read_text(encoding="utf-8")
+    reads: Dict[str, bool] = {name: True for _method, name in SETTING_READ.findall(own_code)}
+    for path in sorted((ROOT / "shared").glob("*.py")):
         for method, name in SETTING_READ.findall(path.read_text(encoding="utf-8")):
             reads[name] = reads.get(name, False) or method == "required"
     return reads
@@ -108,7 +111,7 @@ def _variable_errors(spec: FunctionSpec, where: str) -> List[str]:
                           f"(it reads {', '.join(sorted(reads))})")
     for name, required in sorted(reads.items()):
         if required and name not in every:
-            errors.append(f"{where}.Environment.Variables.{name}: required by the handler but not declared")
+            errors.append(f"{where}.Environment.Variables.{name}: read by the handler but not declared")
     for name in sorted(variables):
         if SECRET_NAME.search(str(name)):
             errors.append(f"{where}.Environment.Variables.{name}: a secret in plain text; move it to "

@@ -46,6 +46,9 @@ DEFECTS = [
     (lambda d: props(d).update(Handler="app.handler"), "Properties.Handler"),
     (lambda d: props(d)["Environment"]["Variables"].update(REGOIN="x"), "Variables.REGOIN"),
     (lambda d: props(d)["Environment"]["Variables"].pop("REGION"), "Variables.REGION"),
+    (lambda d: props(d)["Environment"]["Variables"].pop("ALLOW_ALL_USERS"), "Variables.ALLOW_ALL_USERS"),
+    (lambda d: props(d, "WorkspaceappBatchDeleteAppGroupAuthorization")["Environment"]["Variables"].pop(
+        "APP_GROUP_IDS"), "Variables.APP_GROUP_IDS"),
     (lambda d: props(d)["Environment"]["Variables"].update(HUAWEICLOUD_SDK_SK="plain"), "HUAWEICLOUD_SDK_SK"),
     (lambda d: props(d)["Environment"]["Variables"].update({f"V{i}": "x" for i in range(20)}), "Environment:"),
     (lambda d: props(d)["Environment"]["Variables"].update(LOG_LEVEL="x" * 5000), "characters"),
