@@ -81,9 +81,8 @@ def _timer(event: Dict[str, Any]) -> Trigger:
 
 
 def _apig(event: Dict[str, Any]) -> Trigger:
-    context = event.get("requestContext") if isinstance(event.get("requestContext"), dict) else {}
-    correlation = _text(context.get("requestId")) or _text((event.get("headers") or {}).get("x-request-id")
-                                                          if isinstance(event.get("headers"), dict) else None)
+    context = _mapping(event.get("requestContext"))
+    correlation = _text(context.get("requestId")) or _text(_mapping(event.get("headers")).get("x-request-id"))
     method = (_text(event.get("httpMethod")) or "").upper()
     if method not in ("DELETE", "POST"):
         raise MethodNotAllowed(f"HTTP method {method or '(none)'} is not allowed: use DELETE or POST",
@@ -190,6 +189,10 @@ def _json_object(text: str, what: str, field_name: str) -> Dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidRequest(f"{what} must be a JSON object", field=field_name)
     return value
+
+
+def _mapping(value: Any) -> Dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any) -> Optional[str]:
