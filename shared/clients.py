@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 from dataclasses import dataclass
@@ -122,26 +123,21 @@ def _http_handler() -> Any:
     return HttpHandler().add_response_handler(_remember_request_id)
 
 
-_handler_instance: Optional[Any] = None
-
-
+@functools.cache
 def _exception_handler() -> Any:
     """The SDK's default error mapping, keeping Retry-After on the exception it raises."""
-    global _handler_instance
-    if _handler_instance is None:
-        from huaweicloudsdkcore.exceptions.exception_handler import DefaultExceptionHandler
-        from huaweicloudsdkcore.exceptions.exceptions import ServiceResponseException
+    from huaweicloudsdkcore.exceptions.exception_handler import DefaultExceptionHandler
+    from huaweicloudsdkcore.exceptions.exceptions import ServiceResponseException
 
-        class RetryAfterExceptionHandler(DefaultExceptionHandler):  # type: ignore[misc]
-            def handle_exception(self, request: Any, response: Any) -> None:
-                try:
-                    super().handle_exception(request, response)
-                except ServiceResponseException as error:
-                    error.retry_after = _seconds(response.headers.get("Retry-After"))
-                    raise
+    class RetryAfterExceptionHandler(DefaultExceptionHandler):  # type: ignore[misc]
+        def handle_exception(self, request: Any, response: Any) -> None:
+            try:
+                super().handle_exception(request, response)
+            except ServiceResponseException as error:
+                error.retry_after = _seconds(response.headers.get("Retry-After"))
+                raise
 
-        _handler_instance = RetryAfterExceptionHandler()
-    return _handler_instance
+    return RetryAfterExceptionHandler()
 
 
 def _seconds(value: Optional[str]) -> Optional[float]:

@@ -53,5 +53,9 @@ def bind_invocation(**fields: Any) -> None:
     structlog.contextvars.bind_contextvars(**fields)
 
 
+def bind(**fields: Any) -> None:
+    structlog.contextvars.bind_contextvars(**fields)
+
+
 def logger() -> Any:
     return structlog.get_logger("fgrevoke")

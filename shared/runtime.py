@@ -130,14 +130,15 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke) -> Any:
     source = SettingsSource(context)
     kind = triggers.kind_of(event)
     log.configure(_log_level(source))
-    log.bind_invocation(request_id=_context_text(context, "getRequestID"),
-                        function_name=_context_text(context, "getFunctionName"),
-                        operation=operation, trigger=kind, cold_start=cold_start)
+    request_id = _context_text(context, "getRequestID")
+    log.bind_invocation(request_id=request_id, function_name=_context_text(context, "getFunctionName"),
+                        operation=operation, trigger=kind, cold_start=cold_start, correlation_id=request_id)
     logger = log.logger()
     report: Optional[Report] = None
     try:
         trigger = triggers.parse(event)
-        log.bind_invocation(**_bound_fields(context, operation, kind, cold_start, trigger))
+        if trigger.correlation_id:
+            log.bind(correlation_id=trigger.correlation_id)
         logger.info("invocation.start", **trigger.facts)
         settings = Settings.load(source)
         if trigger.ignored:
@@ -221,14 +222,6 @@ def _error_body(operation: str, error: RevokeError, done: Optional[Report], logg
         _audit(logger, done)
         body["completed_before_the_error"] = done.to_dict()
     return body
-
-
-def _bound_fields(context: Any, operation: str, kind: str, cold_start: bool,
-                  trigger: triggers.Trigger) -> Dict[str, Any]:
-    request_id = _context_text(context, "getRequestID")
-    return {"request_id": request_id, "function_name": _context_text(context, "getFunctionName"),
-            "operation": operation, "trigger": kind, "cold_start": cold_start,
-            "correlation_id": trigger.correlation_id or request_id}
 
 
 def _log_level(source: SettingsSource) -> str:

@@ -8,9 +8,9 @@ Request: ``{"user_id": "..."}`` or ``{"user_ids": [...]}``, optional ``dry_run``
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable, Dict, List, Set
+from typing import Any, Callable, List, Set
 
-from shared import fields, retry, runtime
+from shared import fields, paging, retry, runtime
 from shared.clients import MODELARTS
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest, Refused
@@ -116,15 +116,11 @@ def _verify(outcomes: List[Outcome], listing: Callable[[], Set[str]]) -> None:
 
 def _authorized_user_ids(invocation: runtime.Invocation, client: Any) -> Set[str]:
     sdk = MODELARTS.sdk()
+
+    def page(number: int) -> Any:
+        request = sdk.GetAuthorizationsRequest(limit=PAGE_SIZE, offset=number)
+        return invocation.call(partial(client.get_authorizations, request)).to_json_object()
+
     # The API documents offset as the start *page* of the list, not an item index.
-    found: Set[str] = set()
-    seen, page_number = 0, 0
-    while True:
-        request = sdk.GetAuthorizationsRequest(limit=PAGE_SIZE, offset=page_number)
-        page: Dict[str, Any] = invocation.call(partial(client.get_authorizations, request)).to_json_object() or {}
-        entries = page.get("auth") or []
-        found.update(str(entry.get("user_id")) for entry in entries if entry.get("user_id"))
-        seen += len(entries)
-        page_number += 1
-        if not entries or seen >= int(page.get("total_count") or 0):
-            return found
+    entries = paging.all_entries(page, "auth", "total_count", by_page=True)
+    return {str(entry["user_id"]) for entry in entries if entry.get("user_id")}

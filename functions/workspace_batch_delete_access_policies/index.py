@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from shared import fields, retry, runtime
+from shared import fields, paging, retry, runtime
 from shared.batching import chunked
 from shared.clients import WORKSPACE
 from shared.concurrency import bounded_map
@@ -154,15 +154,13 @@ def _check(name: str, value: Any, now: datetime, policy: Policy) -> Optional[str
 def _list(invocation: runtime.Invocation, client: Any, access_control_type: Optional[str] = None) -> List[Policy]:
     """Every access policy of the project (ListAccessPolicies, paging until ``total``)."""
     sdk = WORKSPACE.sdk()
-    policies: List[Policy] = []
-    while True:
+
+    def page(offset: int) -> Any:
         request = sdk.ListAccessPoliciesRequest(access_control_type=access_control_type, limit=LIST_PAGE,
-                                                offset=len(policies))
-        page = invocation.call(partial(client.list_access_policies, request)).to_json_object() or {}
-        entries = [entry for entry in page.get("policies") or [] if isinstance(entry, dict)]
-        policies.extend(entries)
-        if not entries or len(policies) >= int(page.get("total") or 0):
-            return policies
+                                                offset=offset)
+        return invocation.call(partial(client.list_access_policies, request)).to_json_object()
+
+    return paging.all_entries(page, "policies", "total")
 
 
 def _existing_ids(invocation: runtime.Invocation, client: Any) -> Set[str]:

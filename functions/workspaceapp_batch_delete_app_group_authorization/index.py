@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from shared import fields, retry, runtime
+from shared import fields, paging, retry, runtime
 from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
@@ -112,18 +112,15 @@ def _discover(invocation: runtime.Invocation, client: Any, account: Account) -> 
 def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) -> List[str]:
     """The groups this account is authorized in (ListAppGroupAuthorization, paged)."""
     sdk = WORKSPACEAPP.sdk()
-    found: List[str] = []
-    offset = 0
-    while True:
+
+    def page(offset: int) -> Any:
         request = sdk.ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, account=account["account"],
                                                        account_type=account["account_type"])
-        page = invocation.call(partial(client.list_app_group_authorization, request)).to_json_object() or {}
-        entries = page.get("authorizations") or []
-        found.extend(e["app_group_id"] for e in entries if e.get("account") == account["account"]
-                     and e.get("app_group_id") and e["app_group_id"] not in found)
-        offset += len(entries)
-        if not entries or offset >= int(page.get("count") or 0):
-            return found
+        return invocation.call(partial(client.list_app_group_authorization, request)).to_json_object()
+
+    entries = paging.all_entries(page, "authorizations", "count")
+    return list(dict.fromkeys(entry["app_group_id"] for entry in entries
+                              if entry.get("account") == account["account"] and entry.get("app_group_id")))
 
 
 def _request(invocation: runtime.Invocation) -> Tuple[Optional[List[str]], List[Account]]:
