@@ -1,11 +1,13 @@
 """``fgrevoke package``: dist/<function>.zip with index.py at the root, shared/, and only that
 function's dependencies, installed from wheels for the target runtime (Linux x86_64, the template's
-Python version). Builds are reproducible: fixed timestamps, order and permissions, hash-based .pyc.
+Python version). Builds are reproducible: fixed timestamps, order and permissions, hash-based canonical .pyc.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import io
 import os
 import re
 import shutil
@@ -16,6 +18,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List, Optional
+
+from marshalparser.marshalparser import MarshalParser
 
 from fgrevoke.functions import ROOT
 from fgrevoke.template import FunctionSpec
@@ -108,14 +112,32 @@ def _compile(tree: Path, python_version: str) -> Optional[str]:
     python = interpreter(python_version)
     if python is None:
         return None
-    # The same commit gives the same bytes: checked-hash .pyc files embed no mtime; file names are the
-    # ones the code has on FunctionGraph, not this build's directory; and the compiler runs with a
-    # fixed hash seed and a fixed environment, because marshal's output depends on which strings
-    # the compiling process happens to share (an environment variable can change a .pyc).
-    subprocess.run([python, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash",
+    # Checked-hash .pyc files embed no mtime, and -s/-p give each file the name it has on FunctionGraph.
+    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "checked-hash",
                     "-s", str(tree), "-p", CODE_ROOT, str(tree)], check=True,
-                   env={"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "315532800"})
+                   env={"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0"})
+    # marshal flags an object as shareable whenever something else in the compiling process happens to hold it,
+    # so about one build in three gave some .pyc a different byte; clearing the flags nothing refers back to
+    # (as Fedora does for its packages) leaves one canonical form.
+    with contextlib.redirect_stdout(io.StringIO()):  # the fixer reports every file it rewrites
+        for pyc in sorted(tree.rglob("*.pyc")):
+            parser = _FlagRefFixer(pyc)
+            parser.parse()
+            parser.clear_unused_ref_flags(overwrite=True)
     return python
+
+
+class _FlagRefFixer(MarshalParser):
+    """marshalparser without its human-readable transcript, whose string building costs 5 s per zip."""
+
+    def record_object_start(self, i: int, b: int, ref_id: Optional[int]) -> None:
+        pass
+
+    def record_object_result(self, result: object) -> None:
+        pass
+
+    def record_object_info(self, info: str) -> None:
+        pass
 
 
 def write_zip(tree: Path, path: Path) -> "tuple[int, int]":
