@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from typing import Any, MutableMapping
 
 import structlog
@@ -22,13 +23,25 @@ def _redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) ->
     return redaction.scrub(ordered)
 
 
-def _stdout_logger(*_args: Any) -> structlog.PrintLogger:
-    # Looked up per logger so a replaced sys.stdout (tests, local invoke) is honoured.
-    return structlog.PrintLogger(sys.stdout)
+class _Stdout:
+    """Writes each rendered line to sys.stdout as it is at that moment (tests and local invoke replace it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # concurrent invocations of one instance must not interleave lines
+
+    def msg(self, message: str) -> None:
+        with self._lock:
+            print(message, file=sys.stdout, flush=True)
+
+    debug = info = warning = error = critical = exception = msg
+
+
+_STDOUT = _Stdout()
+_logger: Any = None
 
 
 def configure(level: str) -> None:
-    global _configured_level
+    global _configured_level, _logger
     if level == _configured_level:
         return
     structlog.configure(
@@ -41,9 +54,10 @@ def configure(level: str) -> None:
             structlog.processors.JSONRenderer(sort_keys=False),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=_stdout_logger,
-        cache_logger_on_first_use=False,
+        logger_factory=lambda *_: _STDOUT,
+        cache_logger_on_first_use=True,  # a warm invocation reuses the bound logger; configure() makes a new one
     )
+    _logger = structlog.get_logger("fgrevoke")
     _configured_level = level
 
 
@@ -58,4 +72,4 @@ def bind(**fields: Any) -> None:
 
 
 def logger() -> Any:
-    return structlog.get_logger("fgrevoke")
+    return _logger

@@ -304,6 +304,16 @@ def test_logs_are_json_bound_to_the_invocation_and_cleared(emulator, context, ca
     assert done["summary"] == {"deleted": 1} and done["upstream_calls"] == 1
 
 
+def test_log_level_follows_the_setting_between_warm_invocations(emulator, context, capsys):
+    fn.handler({"user_id": "u-quiet"}, context(LOG_LEVEL="ERROR"))
+    assert log_lines(capsys.readouterr().out) == []
+    fn.handler({"user_id": "u-loud"}, context(LOG_LEVEL="INFO"))
+    events = [line["event"] for line in log_lines(capsys.readouterr().out)]
+    assert events[0] == "invocation.start" and events[-1] == "invocation.done"
+    fn.handler({"user_id": ["not", "a", "string"]}, context(LOG_LEVEL="ERROR"))
+    assert [line["event"] for line in log_lines(capsys.readouterr().out)] == ["invocation.rejected"]
+
+
 def test_work_done_before_a_bad_request_in_the_same_event_is_reported(emulator, context, capsys):
     seed(emulator, "u-first")
     event = {"events": [{"id": "e1", "specversion": "1.0", "type": "t", "data": {"user_id": "u-first"}},
