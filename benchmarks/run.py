@@ -115,14 +115,14 @@ def warm(emulator: Emulator, function: str, rounds: int = 7, count: int = 200) -
     """Alternating rounds of handler invocations and bare SDK calls; the medians resist this machine's noise."""
     handler = functions.load(function).handler
     context = LocalContext(SETTINGS, security_access_key=AK, security_secret_key=SK, security_token=TOKEN)
-    handler(EVENTS[function], context)  # warm: modules, client, connection
     client, call = bare_client(function, emulator)
-    seed(emulator, function)
-    call(client)
     sink = open(os.devnull, "w")
     stdout, sys.stdout = sys.stdout, sink  # logs go to stdout in production too; not to this terminal
     handler_seconds, bare_seconds = [], []
     try:
+        handler(EVENTS[function], context)  # warm: modules, client, connection
+        seed(emulator, function)
+        call(client)
         for _ in range(rounds):
             handler_seconds.append(timed(count, lambda: (seed(emulator, function), handler(EVENTS[function], context))))
             bare_seconds.append(timed(count, lambda: (seed(emulator, function), call(client))))
