@@ -121,8 +121,12 @@ def outcome_of_failure(target: Dict[str, Any], error: retry.UpstreamError,
 Revoke = Callable[[Invocation], Report]
 
 
-def handle(event: Any, context: Any, *, operation: str, revoke: Revoke) -> Any:
-    """Serve one invocation of any trigger kind."""
+def handle(event: Any, context: Any, *, operation: str, revoke: Revoke, offboards: bool = True) -> Any:
+    """Serve one invocation of any trigger kind.
+
+    ``offboards=False`` for a function whose grants are not a person's: an IAM user deletion is then
+    ignored with that reason instead of being refused as a malformed request.
+    """
     global _cold
     with _cold_lock:
         cold_start, _cold = _cold, False
@@ -141,9 +145,13 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke) -> Any:
             log.bind(correlation_id=trigger.correlation_id)
         logger.info("invocation.start", **trigger.facts)
         settings = Settings.load(source)
-        if trigger.ignored:
-            logger.info("invocation.ignored", reason=trigger.ignored)
-            return _respond(kind, {"operation": operation, "status": "ignored", "reason": trigger.ignored}, 200)
+        ignored = trigger.ignored
+        if trigger.offboarding is not None and not offboards:
+            ignored = (f"{operation} does not act on IAM user deletions: what it revokes is not held by a "
+                       "person; give it a TIMER, APIG, EventGrid or SMN trigger instead")
+        if ignored:
+            logger.info("invocation.ignored", reason=ignored)
+            return _respond(kind, {"operation": operation, "status": "ignored", "reason": ignored}, 200)
         deadline = retry.Deadline(_remaining_seconds(context))
         report = Report(operation, settings.dry_run)
         for payload in trigger.payloads or ({},):

@@ -184,8 +184,8 @@ def _json_object(text: str, what: str, field_name: str) -> Dict[str, Any]:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):
-        raise InvalidRequest(f"{what} is not JSON: send a JSON object such as "
-                             '{"user_id": "..."}', field=field_name) from None
+        raise InvalidRequest(f"{what} is not JSON: it must hold the function's request as a JSON object",
+                             field=field_name) from None
     if not isinstance(value, dict):
         raise InvalidRequest(f"{what} must be a JSON object", field=field_name)
     return value

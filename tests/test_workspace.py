@@ -171,6 +171,13 @@ def test_every_trigger_kind(emulator, context, event_kind):
     assert body["status"] == "succeeded" and emulator.workspace.policy_ids(PROJECT) == []
 
 
+def test_an_iam_user_deletion_is_ignored_with_its_reason(emulator, context):
+    ids = seed(emulator, 2)
+    result = fn.handler(reference_event("cts_iam_deleteUser_RECONSTRUCTED.json"), context())
+    assert result["status"] == "ignored" and "does not act on IAM user deletions" in result["reason"]
+    assert emulator.calls() == [] and emulator.workspace.policy_ids(PROJECT) == sorted(ids)
+
+
 def test_async_transient_failure_raises(emulator, context):
     ids = seed(emulator, 1)
     emulator.inject(DELETE, status=502, times=None)

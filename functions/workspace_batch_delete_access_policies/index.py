@@ -31,7 +31,7 @@ Policy = Dict[str, Any]
 
 
 def handler(event: Any, context: Any) -> Any:
-    return runtime.handle(event, context, operation=OPERATION, revoke=revoke)
+    return runtime.handle(event, context, operation=OPERATION, revoke=revoke, offboards=False)
 
 
 def revoke(invocation: runtime.Invocation) -> Report:
