@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
 from shared.credentials import Credentials
+from shared.deferred_imports import deferred_imports
 from shared.errors import ConfigurationError
 from shared.sdk_loader import service_package
 from shared.settings import Settings
@@ -61,7 +62,8 @@ def client_for(service: Service, settings: Settings, credentials: Credentials) -
 def _region(service: Service, settings: Settings) -> Any:
     """The service's Region, with the SDK's own endpoint override applied (looked up each time)."""
     service.sdk()  # the lazy package must exist before its region module is imported
-    region_class = getattr(importlib.import_module(service.region_module), service.region_class)
+    with deferred_imports("yaml"):  # only read when a ~/.huaweicloud/regions.yaml exists
+        region_class = getattr(importlib.import_module(service.region_module), service.region_class)
     try:
         return region_class.value_of(settings.region)
     except KeyError:

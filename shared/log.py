@@ -7,9 +7,11 @@ import sys
 import threading
 from typing import Any, MutableMapping
 
-import structlog
-
 from shared import redaction
+from shared.deferred_imports import deferred_imports
+
+with deferred_imports("asyncio"):  # used only by structlog's async methods, which these functions never call
+    import structlog
 
 _configured_level: str = ""
 

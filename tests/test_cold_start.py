@@ -3,6 +3,7 @@ speed is measured by `make bench`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -26,3 +27,54 @@ def test_sdk_loading_writes_nothing_to_home_and_loads_few_models(tmp_path):
                           text=True, check=True)
     assert list(tmp_path.iterdir()) == [], "the SDK wrote to $HOME"
     assert int(done.stdout.strip()) <= 5, "only the models a call needs are loaded (1,278 exist)"
+
+
+HANDLER_PROBE = """
+import json, os, sys
+sys.path[:0] = [{root!r}, {root!r} + "/functions/workspace_batch_delete_access_policies"]
+import index
+class Context:
+    def getUserData(self, key, default=""):
+        return {{"REGION": os.environ["PROBE_REGION"], "PROJECT_ID": {project!r}, "DRY_RUN": "false"}}.get(key, default)
+    def getRemainingTimeInMilliSeconds(self): return 30000
+    def getSecurityAccessKey(self): return {ak!r}
+    def getSecuritySecretKey(self): return {sk!r}
+    def getSecurityToken(self): return {token!r}
+result = index.handler({{"policy_id_list": [os.environ["PROBE_POLICY"]]}}, Context())
+print("RESULT " + json.dumps({{"outcome": result["items"][0]["outcome"],
+                               "loaded": [name for name in ("asyncio", "yaml") if name in sys.modules]}}))
+"""
+
+
+def _serve_one_in_a_fresh_process(emulator, tmp_path, region, **env_vars):
+    from conftest import AK, PROJECT, SK, TOKEN
+
+    policy = emulator.workspace.seed(PROJECT)
+    probe = HANDLER_PROBE.format(root=str(ROOT), project=PROJECT, ak=AK, sk=SK, token=TOKEN)
+    env = dict(os.environ, HOME=str(tmp_path), PYTHONDONTWRITEBYTECODE="1", PROBE_REGION=region,
+               PROBE_POLICY=policy, **env_vars)
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert emulator.workspace.policy_ids(PROJECT) == []
+    return json.loads(done.stdout.split("RESULT ", 1)[1])
+
+
+def test_a_cold_invocation_never_imports_asyncio_or_yaml(emulator, tmp_path):
+    result = _serve_one_in_a_fresh_process(emulator, tmp_path, "cn-north-4")
+    assert result == {"outcome": "deleted", "loaded": []}
+
+
+def test_the_sdks_regions_file_still_works_through_the_deferred_yaml(emulator, tmp_path):
+    regions = tmp_path / "regions.yaml"
+    regions.write_text(f"WORKSPACE:\n  - id: xx-probe-1\n    endpoint: {emulator.endpoint}\n")
+    result = _serve_one_in_a_fresh_process(emulator, tmp_path, "xx-probe-1",
+                                           HUAWEICLOUD_SDK_REGIONS_FILE=str(regions))
+    assert result == {"outcome": "deleted", "loaded": ["yaml"]}
+
+
+def test_structlogs_async_methods_still_work_through_the_deferred_asyncio():
+    probe = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+             "from shared import log\nimport asyncio, structlog\nlog.configure('INFO')\n"
+             "asyncio.run(structlog.get_logger().ainfo('from a coroutine'))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)["event"] == "from a coroutine"
