@@ -251,7 +251,8 @@ def table(results: Dict[str, Any]) -> str:
                      f"{row[f'{m}_{pyc}']['peak_rss_mib']}" for m in ("handler", "naive", "floor")]
             lines.append(f"| {function} | {'yes' if pyc == 'pyc' else 'no'} | " + " | ".join(cells) +
                          f" | {row[f'handler/naive_{pyc}']} | {row[f'handler/floor_{pyc}']} |")
-    lines += ["", "| function | warm handler/s | bare SDK calls/s | ratio | ratio, LOG_LEVEL=ERROR | package MiB |",
+    lines += ["", "| function | warm handler/s | bare SDK calls/s | ratio | ratio, LOG_LEVEL=ERROR "
+                  "| package MiB (unzipped, no .pyc) |",
               "|---|---|---|---|---|---|"]
     for function, row in results["functions"].items():
         warm_row = row["warm"]
