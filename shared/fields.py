@@ -36,14 +36,14 @@ def identifier(value: Any, field: str) -> str:
     return value
 
 
-def string_list(payload: Dict[str, Any], key: str) -> Optional[List[Any]]:
+def string_list(payload: Dict[str, Any], key: str, allow_empty: bool = False) -> Optional[List[Any]]:
     """The list under ``key`` (None when absent); bounded so a huge list fails fast."""
     if key not in payload:
         return None
     value = payload[key]
     if not isinstance(value, list):
         raise InvalidRequest(f"{key} must be a list", field=key)
-    if not value:
+    if not value and not allow_empty:
         raise InvalidRequest(f"{key} must not be empty", field=key)
     if len(value) > MAX_ITEMS:
         raise PayloadTooLarge(f"{key} holds {len(value)} items; at most {MAX_ITEMS} per request",

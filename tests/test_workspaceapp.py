@@ -47,10 +47,14 @@ def test_chunking_uses_the_fewest_calls_and_covers_every_pair_once(emulator, con
     assert emulator.workspaceapp.pairs(PROJECT) == {(g, "bystander") for g in group_ids[:2]}
 
 
-def test_zero_accounts_is_an_invalid_request(emulator, context):
-    result = fn.handler({"app_group_ids": ["g1"], "accounts": []}, context())
-    assert result["error_code"] == "FGR.InvalidRequest" and result["field"] == "accounts"
-    assert emulator.calls() == []
+@pytest.mark.parametrize("request_body", [{"app_group_ids": ["g1"], "accounts": []}, {"users": []}])
+def test_zero_accounts_make_zero_calls_and_say_so(emulator, context, request_body):
+    group_ids = groups(emulator, 1)
+    grant_all(emulator, group_ids, ["bystander"])
+    result = fn.handler(request_body, context(APP_GROUP_IDS=",".join(group_ids)))
+    assert emulator.calls() == [] and result["items"] == [] and result["status"] == "nothing_to_do"
+    assert result["notes"] == ["the request names no accounts: nothing to remove"]
+    assert emulator.workspaceapp.pairs(PROJECT) == {(group_ids[0], "bystander")}
 
 
 def test_duplicates_are_removed_and_accounts_sent_as_account_info(emulator, context):

@@ -45,6 +45,8 @@ def revoke(invocation: runtime.Invocation) -> Report:
                         for account in accounts if account["account"].lower() in protected
                         for group in groups or [DISCOVER])
     if not kept:
+        if not accounts:
+            report.notes.append("the request names no accounts: nothing to remove")
         return report
     plans = _plans(invocation, groups, kept, report)
     if invocation.dry_run:
@@ -166,11 +168,11 @@ def _accounts(payload: Dict[str, Any]) -> List[Account]:
     if "user_name" in payload:
         return [_person(payload, "")]
     if "users" in payload:
-        people = fields.string_list(payload, "users") or []
+        people = fields.string_list(payload, "users", allow_empty=True) or []  # nobody left today
         return _unique([_person(person, f"users[{index}]") for index, person in enumerate(people)])
     if "domain" in payload:
         raise InvalidRequest('"domain" goes with "user_name"; inside "accounts" give it per account', field="domain")
-    entries = fields.string_list(payload, "accounts") or []
+    entries = fields.string_list(payload, "accounts", allow_empty=True) or []  # 0 accounts: 0 calls
     return _unique([_account(entry, f"accounts[{index}]") for index, entry in enumerate(entries)])
 
 
