@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
@@ -61,9 +62,12 @@ def client_for(service: Service, settings: Settings, credentials: Credentials) -
 
 def _region(service: Service, settings: Settings) -> Any:
     """The service's Region, with the SDK's own endpoint override applied (looked up each time)."""
-    service.sdk()  # the lazy package must exist before its region module is imported
-    with deferred_imports("yaml"):  # only read when a ~/.huaweicloud/regions.yaml exists
-        region_class = getattr(importlib.import_module(service.region_module), service.region_class)
+    region_module = sys.modules.get(service.region_module)
+    if region_module is None:  # first use on this instance; later invocations skip the import machinery
+        service.sdk()  # the lazy package must exist before its region module is imported
+        with deferred_imports("yaml"):  # only read when a ~/.huaweicloud/regions.yaml exists
+            region_module = importlib.import_module(service.region_module)
+    region_class = getattr(region_module, service.region_class)
     try:
         return region_class.value_of(settings.region)
     except KeyError:
