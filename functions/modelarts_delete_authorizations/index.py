@@ -8,7 +8,7 @@ Request: ``{"user_id": "..."}`` or ``{"user_ids": [...]}``, optional ``dry_run``
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable, List, Set
+from typing import Any, Callable, Dict, List, Set
 
 from shared import fields, paging, retry, runtime
 from shared.clients import MODELARTS
@@ -54,10 +54,18 @@ def revoke(invocation: runtime.Invocation) -> Report:
     return report
 
 
+def validate_request(payload: Dict[str, Any]) -> None:
+    """Raise ``InvalidRequest`` if this function would refuse the request (used by ``fgrevoke validate``)."""
+    _parse(payload)
+
+
 def _request(invocation: runtime.Invocation) -> "tuple[List[str], bool]":
     if invocation.offboarding is not None:  # CTS deleteUser: revoke the deleted user, then check
         return [fields.identifier(invocation.offboarding.user_id, "cts.resource_id")], True
-    payload = invocation.payload
+    return _parse(invocation.payload)
+
+
+def _parse(payload: Dict[str, Any]) -> "tuple[List[str], bool]":
     fields.reject_unknown(payload, ("user_id", "user_ids", "dry_run", "verify", "project_id"))
     verify = bool(fields.optional_bool(payload, "verify"))
     if ("user_id" in payload) == ("user_ids" in payload):

@@ -87,6 +87,11 @@ def _each(batch: List[str], outcome: Outcome) -> List[Outcome]:
     return [replace(outcome, target={"policy_id": p}) for p in batch]
 
 
+def validate_request(payload: Dict[str, Any]) -> None:
+    """Raise ``InvalidRequest`` if this function would refuse the request (used by ``fgrevoke validate``)."""
+    _request(payload)
+
+
 def _request(payload: Dict[str, Any]) -> Tuple[List[str], Optional[Dict[str, Any]]]:
     fields.reject_unknown(payload, ("policy_id_list", "select", "dry_run", "project_id"))
     if ("policy_id_list" in payload) == ("select" in payload):

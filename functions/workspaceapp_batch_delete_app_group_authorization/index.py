@@ -29,6 +29,7 @@ DISCOVER = "*"
 ACCOUNT_TYPES = ("USER", "USER_GROUP")
 PLATFORM_TYPES = ("AD", "LOCAL", "SYSTEM")
 ACCOUNT_FIELDS = ("id", "account", "account_type", "domain", "email", "telephone_number", "platform_type")
+REQUEST_FIELDS = ("app_group_ids", "accounts", "user_name", "domain", "users", "dry_run", "project_id")
 Account = Dict[str, str]
 
 
@@ -125,6 +126,14 @@ def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) ->
                               if entry.get("account") == account["account"] and entry.get("app_group_id")))
 
 
+def validate_request(payload: Dict[str, Any]) -> None:
+    """Raise ``InvalidRequest`` if this function would refuse the request (used by ``fgrevoke validate``)."""
+    fields.reject_unknown(payload, REQUEST_FIELDS)
+    _accounts(payload)
+    if "app_group_ids" in payload:
+        fields.identifiers(payload, "app_group_ids")
+
+
 def _request(invocation: runtime.Invocation) -> Tuple[Optional[List[str]], List[Account]]:
     """(groups, accounts); groups None means: discover each account's groups."""
     payload = invocation.payload
@@ -135,8 +144,7 @@ def _request(invocation: runtime.Invocation) -> Tuple[Optional[List[str]], List[
                                  "matches accounts by)", field="cts.resource_name")
         accounts = [{"account": _text(name, "cts.resource_name"), "account_type": "USER"}]
     else:
-        fields.reject_unknown(payload, ("app_group_ids", "accounts", "user_name", "domain", "users", "dry_run",
-                                        "project_id"))
+        fields.reject_unknown(payload, REQUEST_FIELDS)
         accounts = _accounts(payload)
     groups = fields.identifiers(payload, "app_group_ids") if "app_group_ids" in payload else _configured_groups(
         invocation)
