@@ -20,7 +20,7 @@ TRIGGER_TYPES = ("TIMER", "APIG", "DEDICATEDGATEWAY", "CTS", "EVENTGRID", "SMN")
 MAX_VARIABLES, MAX_VARIABLES_SIZE = 20, 4096
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|TOKEN|_SK$|_AK$|PRIVATE)", re.IGNORECASE)
 SETTING_READ = re.compile(
-    r"source\.(get|text|required|flag|integer|seconds|items|item_set)\(\s*\"([A-Z][A-Z0-9_]*)\"")
+    r"source\.(get|text|required|flag|integer|seconds|items|protected)\(\s*\"([A-Z][A-Z0-9_]*)\"")
 RATE = re.compile(r"^(\d+)([mhd])$")
 RATE_LIMITS = {"m": (1, 60), "h": (1, 24), "d": (1, 30)}
 CRON_FIELD = re.compile(r"^[0-9*?/,\-LW#A-Za-z]+$")

@@ -62,3 +62,28 @@ class TransientUpstreamFailure(RevokeError):
 
     error_code = "FGR.UpstreamTransientFailure"
     status = 502
+
+
+class UpstreamFailure(RevokeError):
+    """A read the request depends on failed (a listing): nothing was decided on its word."""
+
+    error_code = "FGR.UpstreamFailure"
+    status = 502
+
+    def __init__(self, error: Any) -> None:
+        super().__init__(f"{error.error_code}: {error.error_msg}")
+        self.upstream_error_code = error.error_code
+        self.retryable = bool(error.transient)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {**super().to_dict(), "upstream_error_code": self.upstream_error_code, "retryable": self.retryable}
+
+
+class InternalError(RevokeError):
+    """A defect: the function log has the traceback."""
+
+    error_code = "FGR.InternalError"
+    status = 500
+
+    def __init__(self, error_type: str) -> None:
+        super().__init__(f"internal error ({error_type}); see the function log")
