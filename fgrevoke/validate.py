@@ -1,6 +1,6 @@
 """``fgrevoke validate``: the template against the code and FunctionGraph's limits.
 
-Limits: ../shared/reference/functiongraph.md §1.4, §2, §4 (runtimes, memory sizes, timeout 3-900 s,
+Limits: docs/reference/functiongraph.md §1.4, §2, §4 (runtimes, memory sizes, timeout 3-900 s,
 at most 20 environment variables and 4 KB, timer schedules).
 """
 

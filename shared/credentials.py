@@ -28,7 +28,7 @@ class Credentials:
 
 
 def resolve(context: Any, source: SettingsSource) -> Credentials:
-    """Never returns empty keys: with them the SDK would ask the ECS metadata service (sdk.md §2.1)."""
+    """Never returns empty keys: with them the SDK would ask the ECS metadata service (docs/reference/sdk.md §2.1)."""
     agency = tuple(_context_value(context, name) for name in
                    ("getSecurityAccessKey", "getSecuritySecretKey", "getSecurityToken"))
     if agency[0] and agency[1]:

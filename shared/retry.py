@@ -2,7 +2,7 @@
 
 Written here rather than with ``SyncInvoker.with_retry`` because that loop catches only
 ``SdkException`` (a POST read timeout escapes as a raw ``requests`` exception), has no notion of
-the function's remaining time and sleeps only milliseconds (sdk.md §3-§4).
+the function's remaining time and sleeps only milliseconds (docs/reference/sdk.md §3-§4).
 """
 
 from __future__ import annotations
