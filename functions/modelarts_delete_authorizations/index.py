@@ -68,9 +68,9 @@ def revoke(invocation: runtime.Invocation) -> Report:
         lambda: client.delete_authorizations(sdk.DeleteAuthorizationsRequest(user_id=user_id)),
         operation="modelarts.delete_authorizations", gone_codes=NOT_FOUND),
         targets, invocation.settings.max_concurrency)
-    if verify:
-        _verify(outcomes, authorized)
     invocation.reconcile(outcomes, lambda item: item.target["user_id"], lambda: _holders(authorized()))
+    if verify:  # after reconcile: what verify finds is remaining access, not a transport failure
+        _verify(outcomes, authorized)
     report.items.extend(outcomes)
     return report
 
