@@ -310,6 +310,12 @@ def _envelope_body(operation: str, results: Sequence[RequestResult]) -> "tuple[D
             "summary": dict(sum((Counter(request.get("summary", {})) for request in requests), Counter())),
             "upstream_calls": sum(request.get("upstream_calls", 0) for request in requests),
             "requests": requests, "items": items}
+    errors = [result for result in results if isinstance(result, RevokeError)]
+    if len(errors) == len(results):  # nothing ran: the event is refused as a whole, each reason kept
+        first = errors[0]
+        body.update(error_code=first.error_code, error_msg=f"every request of the event was refused; the first: "
+                                                            f"{first.message}")
+        return body, first.status
     return body, {"succeeded": 200, "nothing_to_do": 200, "partially_failed": 207}.get(status, 502)
 
 
