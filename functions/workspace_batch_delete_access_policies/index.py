@@ -60,7 +60,7 @@ def handler(event: Any, context: Any) -> Any:
 def revoke(invocation: runtime.Invocation) -> Report:
     protected = invocation.source.protected("PROTECTED_POLICY_IDS", fields.identifier)
     batch_size = invocation.source.integer("POLICY_BATCH_SIZE", MAX_BATCH, 1, MAX_BATCH)
-    allow_in_force = invocation.source.flag(OPT_IN, False)
+    allow_in_force = invocation.source.flag("ALLOW_ENABLED_POLICY_DELETION", False)
     policy_ids, selection = _request(invocation.payload)
     report = invocation.report()
     reasons: Dict[str, str] = {}
