@@ -21,6 +21,10 @@ Shapes from the Workspace API reference and the SDK models (huaweicloudsdkworksp
 - ``is_enable`` is documented as "whether the IP whitelist takes effect", default false (SDK
   ``access_policy_detail_info.py``: "IP白名单是否生效"); ``access_control_type`` defaults to ACCESS_TYPE.
 
+Error bodies are ``{error_code, error_msg}`` with ``WKS.`` codes (Workspace "Application Error Codes",
+https://support.huaweicloud.com/intl/th-th/api-workspace/ErrorCode_0.html); where no code is
+documented the emulator's own code says so (``WKS.EMU…``).
+
 Readings where the docs leave it open (``READINGS``; set ``reading`` per test):
 - ``unknown_id``: a delete batch holding an id the project does not have answers 404 or 400
   (``WKS.EMU404`` / ``WKS.EMU400``: no code is documented), and deletes none or the rest of the batch;

@@ -5,7 +5,9 @@
 Request: ``{"policy_id_list": [...]}`` or ``{"select": {filters}}``, optional ``dry_run``.
 
 An access policy is a restriction: a blacklist (ACCESS_TYPE, e.g. PRIVATE_ACCESS) keeps its users
-and groups off the Internet, an IP whitelist keeps desktops to its source addresses. Deleting one
+and groups off the Internet ("restrict users … to access desktops … only using Direct Connect",
+https://support.huaweicloud.com/intl/pt-br/usermanual-workspace/workspace_06_0618.html), an IP
+whitelist keeps desktops to its source addresses. Deleting one
 widens access, so every item says what its deletion lifts (``effect``), and a policy in force is
 deleted only with ALLOW_ENABLED_POLICY_DELETION=true. Every decision rests on a complete listing
 taken first: ids it does not hold are ``already_absent`` and never sent.
