@@ -21,7 +21,18 @@ from huaweicloudsdkworkspace.v2 import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import AK, PROJECT, SK, TOKEN, apig_body, apig_event, load_function, make_context, reference_event
+from conftest import (
+    AK,
+    PROJECT,
+    SK,
+    TOKEN,
+    apig_body,
+    apig_event,
+    audit_records,
+    load_function,
+    make_context,
+    reference_event,
+)
 from fgrevoke.emulator.workspace import READINGS
 from shared.errors import InvalidRequest, TransientUpstreamFailure, UpstreamFailure
 
@@ -252,6 +263,15 @@ def test_with_the_opt_in_a_blacklist_is_deleted_and_the_report_names_who_it_held
         "lifts": "a blacklist (INTERNET): its users and groups may then reach desktops from that network"}
     (objects,) = ws.calls(OBJECTS)
     assert objects["path"] == f"/v2/{PROJECT}/access-policy/{policy}/objects"
+
+
+def test_the_audit_record_says_what_each_deletion_lifted(ws, context, capsys):
+    blacklist = ws.workspace.seed(PROJECT, access_control_type="ACCESS_TYPE", objects=USERS)
+    whitelist = ws.workspace.seed(PROJECT, ip_list=[{"ip_address": "192.0.2.1", "subnet_mask": "255.255.255.255"}])
+    fn.handler({"policy_id_list": [blacklist, whitelist]}, context(**OPT_IN))
+    audit = {record["policy_id"]: record for record in audit_records(capsys.readouterr().out)}
+    assert audit[blacklist]["outcome"] == "deleted" and audit[blacklist]["effect"]["users_and_groups"] == USERS
+    assert audit[whitelist]["effect"]["ip_list"][0]["ip_address"] == "192.0.2.1"
 
 
 @pytest.mark.parametrize("is_enable, deleted", [(True, False), (None, False), (False, True)])
