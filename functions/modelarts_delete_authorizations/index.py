@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable, Dict, List, Set
 
-from shared import fields, paging, retry, runtime
+from shared import fields, manifest, paging, retry, runtime
 from shared.clients import MODELARTS
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest, Refused
@@ -18,7 +18,7 @@ from shared.outcomes import FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Re
 
 OPERATION = "modelarts.delete_authorizations"
 # The agency's least privilege: every action a call of this function needs (API reference pages).
-REQUIRED_ACTIONS = ("modelarts:authorization:delete", "modelarts:authorization:list")
+REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
 ALL_USERS = "all"
 PAGE_SIZE = 1000  # GetAuthorizations' largest page
 

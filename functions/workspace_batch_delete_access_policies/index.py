@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from shared import fields, paging, retry, runtime
+from shared import fields, manifest, paging, retry, runtime
 from shared.batching import chunked
 from shared.clients import WORKSPACE
 from shared.concurrency import bounded_map
@@ -22,7 +22,7 @@ from shared.outcomes import ALREADY_ABSENT, SKIPPED_PROTECTED, WOULD_DELETE, Out
 
 OPERATION = "workspace.batch_delete_access_policies"
 # The agency's least privilege: every action a call of this function needs (API reference pages).
-REQUIRED_ACTIONS = ("workspace:accessPolicies:delete", "workspace:accessPolicies:get", "elb:ipgroups:delete")
+REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
 MAX_BATCH = 100  # policy_id_list maxItems in the API definition
 LIST_PAGE = 100  # ListAccessPolicies' largest page
 ACCESS_CONTROL_TYPES = ("ACCESS_TYPE", "IP_WHITE_LIST")
