@@ -15,6 +15,8 @@ from typing import Callable, Optional, TypeVar
 import requests
 from huaweicloudsdkcore.exceptions import exceptions as sdk_errors
 
+from shared.errors import ErrorCode
+
 T = TypeVar("T")
 MAX_DELAY = 8.0
 
@@ -56,12 +58,12 @@ def describe(error: BaseException) -> UpstreamError:
             transient=status == 429 or status >= 500,
             retry_after=getattr(error, "retry_after", None))
     if isinstance(error, (sdk_errors.ConnectionException, requests.exceptions.ConnectionError)):
-        return UpstreamError("FGR.ConnectionError", _first_line(error), None, None, True)
+        return UpstreamError(ErrorCode.CONNECTION_ERROR, _first_line(error), None, None, True)
     if isinstance(error, (sdk_errors.RequestTimeoutException, requests.exceptions.Timeout)):
-        return UpstreamError("FGR.Timeout", _first_line(error), None, None, True)
+        return UpstreamError(ErrorCode.TIMEOUT, _first_line(error), None, None, True)
     if isinstance(error, requests.exceptions.RequestException):
-        return UpstreamError("FGR.ConnectionError", _first_line(error), None, None, True)
-    return UpstreamError("FGR.UpstreamError", f"{type(error).__name__}: {_first_line(error)}",
+        return UpstreamError(ErrorCode.CONNECTION_ERROR, _first_line(error), None, None, True)
+    return UpstreamError(ErrorCode.UPSTREAM_ERROR, f"{type(error).__name__}: {_first_line(error)}",
                          None, None, False)
 
 

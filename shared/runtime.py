@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, Hashable, List, Optional, Set
 
-from shared import clients, credentials, log, redaction, retry, triggers
+from shared import clients, credentials, errors, log, redaction, retry, triggers
 from shared.errors import ConfigurationError, InvalidRequest, Refused, RevokeError, TransientUpstreamFailure
 from shared.outcomes import ALREADY_ABSENT, DELETED, FAILED, Outcome, Report
 from shared.settings import Settings, SettingsSource
@@ -170,8 +170,7 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke, offboard
         return _respond(kind, _error_body(operation, error, report, logger), error.status)
     except Exception as error:  # a defect must still end in a structured answer
         logger.exception("invocation.crashed", error_type=type(error).__name__)
-        internal = RevokeError(f"internal error ({type(error).__name__}); see the function log")
-        internal.error_code = "FGR.InternalError"
+        internal = errors.InternalError(f"internal error ({type(error).__name__}); see the function log")
         if kind in triggers.ASYNCHRONOUS:
             _audit(logger, report)
             raise internal from None
