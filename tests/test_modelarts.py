@@ -324,3 +324,12 @@ def test_work_done_before_a_bad_request_in_the_same_event_is_reported(emulator, 
     assert emulator.modelarts.user_ids(PROJECT) == []
     audit = [line for line in log_lines(capsys.readouterr().out) if line["event"] == "revocation"]
     assert [line["user_id"] for line in audit] == ["u-first"]
+
+
+def exercise_every_call(emulator):
+    """For the least-privilege check (test_permissions.py): a request that makes every kind of call."""
+    emulator.modelarts.seed(PROJECT, "u-1")
+    return {"user_ids": ["u-1", "u-2"], "verify": True}, {}
+
+
+PERMISSIONS = {"modelarts_delete_authorizations": exercise_every_call}
