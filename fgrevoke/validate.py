@@ -228,7 +228,7 @@ def _request_problem(spec: FunctionSpec, event: Dict[str, Any]) -> Optional[str]
                 return (f"the request names project {project_id!r}, but PROJECT_ID is {configured!r}: the "
                         "function refuses requests for another project")
     except InvalidRequest as error:
-        return error.message + (f" (field {error.field})" if error.field else "")
+        return error.message + (f" (field {error.field})" if error.field not in (None, "user_event") else "")
     return None
 
 

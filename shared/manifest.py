@@ -100,6 +100,8 @@ class Setting:
             return ", ".join(self.choices)
         if self.kind is Kind.LIST:
             return "comma-separated list"
+        if self.secret:
+            return "text, in EncryptedVariables only"
         return self.pattern_doc or "text"
 
     def _flag(self, value: str) -> bool:
