@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from fgrevoke import functions
-from fgrevoke.functions import FUNCTIONS_DIR, ROOT
+from fgrevoke.functions import ROOT
 from shared import manifest
 from shared.errors import ErrorCode
-from shared.manifest import FunctionManifest, Kind, Setting
+from shared.manifest import Kind, Setting
 from shared.outcomes import Status, TargetState
 
 DOCS = ROOT / "docs"
@@ -25,13 +25,9 @@ END = "<!-- /settings-table -->"
 REGENERATE = "`python -m fgrevoke.doc_tables`"
 
 
-def manifests() -> Dict[str, FunctionManifest]:
-    return {folder: manifest.load(FUNCTIONS_DIR / folder) for folder in functions.names()}
-
-
 def settings_tables() -> str:
     """The settings every function reads, each function's own, and the IAM actions each agency allows."""
-    declared = manifests()
+    declared = {folder: functions.manifest(folder) for folder in functions.names()}
     rows = [_setting_row(setting, "all") for setting in manifest.SHARED_SETTINGS]
     for folder, function in declared.items():
         rows += [_setting_row(setting, f"`{folder}`") for setting in function.settings]

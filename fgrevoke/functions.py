@@ -9,6 +9,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import List
 
+from shared import manifest as manifests
+from shared.manifest import FunctionManifest
+
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = ROOT / "functions"
 _lock = threading.Lock()  # a module half-way through import must not be handed to another thread
@@ -16,6 +19,15 @@ _lock = threading.Lock()  # a module half-way through import must not be handed 
 
 def names() -> List[str]:
     return sorted(p.name for p in FUNCTIONS_DIR.iterdir() if (p / "index.py").is_file())
+
+
+def manifest(name: str) -> FunctionManifest:
+    return manifests.load(FUNCTIONS_DIR / name)
+
+
+def service_names() -> List[str]:
+    """The SDK services the functions call, named as in HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>."""
+    return sorted({manifest(name).service.env_name for name in names()})
 
 
 def load(name: str) -> ModuleType:

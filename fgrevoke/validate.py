@@ -69,7 +69,7 @@ def _function_errors(spec: FunctionSpec, folder_exists: bool) -> List[str]:
         return errors
     handler_errors = _handler_errors(spec, where)
     try:
-        declared = manifest.load(FUNCTIONS_DIR / spec.folder)
+        declared = function_folders.manifest(spec.folder)
     except Exception as error:  # a broken manifest is the user's to fix, not a traceback
         return errors + handler_errors + [f"functions/{spec.folder}/manifest.py: {type(error).__name__}: {error}"]
     errors += handler_errors + _variable_errors(spec, where, declared) + _region_errors(spec, where, declared)

@@ -15,7 +15,6 @@ import pytest
 from fgrevoke import functions
 from fgrevoke.context import LocalContext
 from fgrevoke.emulator import Emulator
-from shared import manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = Path(__file__).resolve().parent / "events"  # copies of ../shared/reference/events
@@ -27,7 +26,7 @@ SK = "SKfgrevokeTestSecret0123456789abcdefghij"
 TOKEN = "TOKENfgrevoke-test-security-token=="
 ROTATED = ("AKFGREVOKEROTATED0002", "SKfgrevokeRotatedSecret0123456789abcdefg", "TOKENfgrevoke-rotated==")
 SECRETS = (AK, SK, TOKEN) + ROTATED
-SERVICES = sorted({manifest.load(functions.FUNCTIONS_DIR / name).service.env_name for name in functions.names()})
+SERVICES = functions.service_names()
 
 
 @pytest.fixture(scope="session")

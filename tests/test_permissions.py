@@ -14,14 +14,12 @@ import pytest
 
 from conftest import load_function, make_context
 from fgrevoke import functions
-from fgrevoke.functions import FUNCTIONS_DIR
-from shared import manifest
 
 Exercise = Callable[[Any], Tuple[Dict[str, Any], Dict[str, str]]]
 
 
 def exercise_of(folder: str) -> Exercise:
-    module_name = f"test_{manifest.load(FUNCTIONS_DIR / folder).service.env_name.lower()}"
+    module_name = f"test_{functions.manifest(folder).service.env_name.lower()}"
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError:
@@ -35,7 +33,7 @@ def exercise_of(folder: str) -> Exercise:
 
 @pytest.mark.parametrize("folder", functions.names())
 def test_calls_are_covered_by_declared_actions(emulator, folder):
-    declared = manifest.load(FUNCTIONS_DIR / folder)
+    declared = functions.manifest(folder)
     request, settings = exercise_of(folder)(emulator)
     load_function(folder).handler(request, make_context(**settings))
     used = {emulator.actions[call["route"]] for call in emulator.calls()}
@@ -46,4 +44,4 @@ def test_calls_are_covered_by_declared_actions(emulator, folder):
 
 @pytest.mark.parametrize("folder", functions.names())
 def test_the_handler_exports_its_manifest_actions(folder):
-    assert load_function(folder).REQUIRED_ACTIONS == manifest.load(FUNCTIONS_DIR / folder).required_actions
+    assert load_function(folder).REQUIRED_ACTIONS == functions.manifest(folder).required_actions
