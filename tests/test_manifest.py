@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AK, PROJECT, ROOT, SK, TOKEN, load_function
+from conftest import AK, PROJECT, ROOT, SK, TOKEN, load_function, make_context
 from fgrevoke import doc_tables, functions, packaging
 from fgrevoke.functions import FUNCTIONS_DIR
 from fgrevoke.template import FunctionSpec
@@ -36,8 +36,13 @@ def test_each_manifest_is_consistent(folder):
         assert setting.doc, f"{setting.name} has no documentation"
         if setting.default not in (None, ()):
             assert setting.problem(str(setting.default).lower()) is None, f"{setting.name}'s default is out of range"
-    assert load_function(folder).OPERATION == declared.operation
     assert declared.sdk_distribution in packaging.requirements(folder)[1]
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_the_handler_answers_as_its_manifest_says(emulator, folder):
+    result = load_function(folder).handler({"dry_run": True}, make_context(DRY_RUN="true"))
+    assert result["operation"] == functions.manifest(folder).operation
 
 
 def test_the_shared_settings_are_read_as_declared():

@@ -41,7 +41,3 @@ def test_calls_are_covered_by_declared_actions(emulator, folder):
     assert not undeclared, f"called without a declared action: {undeclared}"
     assert {action.name for action in declared.actions if action.called} == used, "declared as called, never needed"
 
-
-@pytest.mark.parametrize("folder", functions.names())
-def test_the_handler_exports_its_manifest_actions(folder):
-    assert load_function(folder).REQUIRED_ACTIONS == functions.manifest(folder).required_actions
