@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from fgrevoke import functions
 from fgrevoke.functions import ROOT
 from shared import manifest
 from shared.errors import ErrorCode
-from shared.manifest import Kind, Setting
+from shared.manifest import Setting
 from shared.outcomes import Status, TargetState
 
 DOCS = ROOT / "docs"
@@ -62,16 +62,8 @@ def _setting_row(setting: Setting, where: str) -> List[str]:
 
 
 def _default(setting: Setting) -> str:
-    if setting.required:
-        return "required"
-    value: Any = setting.default
-    if value is None or value == ():
-        return "empty"
-    if setting.kind is Kind.FLAG:
-        return f"`{str(value).lower()}`"
-    if setting.kind in (Kind.INTEGER, Kind.SECONDS):
-        return f"`{value:g}`"
-    return f"`{value}`"
+    text = setting.default_text
+    return text if setting.required or setting.default in (None, ()) else f"`{text}`"
 
 
 def _table(header: Sequence[str], rows: List[List[str]]) -> str:

@@ -134,7 +134,7 @@ def _variable_errors(spec: FunctionSpec, where: str, declared: FunctionManifest)
         own = setting in declared.settings  # the function's own settings are stated, so a reviewer sees them
         if (own or setting.required) and setting.name not in every:
             errors.append(f"{where}.Environment.Variables.{setting.name}: declared in "
-                          f"{source if own else 'shared/manifest.py'} but not set (default: {setting.default!r})")
+                          f"{source if own else 'shared/manifest.py'} but not set (default: {setting.default_text})")
     return errors
 
 

@@ -89,6 +89,19 @@ class Setting:
         return None
 
     @property
+    def default_text(self) -> str:
+        """The default as a person would write it in the template."""
+        if self.required:
+            return "required"
+        if self.default is None or self.default == ():
+            return "empty"
+        if self.kind is Kind.FLAG:
+            return str(self.default).lower()
+        if self.kind in (Kind.INTEGER, Kind.SECONDS):
+            return f"{self.default:g}"
+        return str(self.default)
+
+    @property
     def allowed(self) -> str:
         """The allowed values, for docs and messages."""
         if self.kind is Kind.FLAG:

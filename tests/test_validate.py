@@ -141,7 +141,7 @@ def test_settings_are_the_declared_ones(tmp_path):
                                "setting of this function") and "PROTECTED_USER_IDS" in lines[0]
     assert lines[1] == (f"Resources.{WORKSPACEAPP}.Properties.Environment.Variables.WORKSPACE_ACCOUNT_MAPPING: "
                         "declared in functions/workspaceapp_batch_delete_app_group_authorization/manifest.py but not "
-                        "set (default: 'same')")
+                        "set (default: same)")
 
 
 def test_the_agency_policy_allows_exactly_the_declared_actions(tmp_path):
