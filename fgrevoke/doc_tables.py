@@ -48,7 +48,8 @@ def errors_page() -> str:
         "and the code disagree.", "",
         "## Error codes", "",
         "`response`: the code of an error that ends the invocation (the body's `error_code`). `item`: the "
-        "`error_code` of one target's `failed` outcome. An `error_code` without the `FGR.` prefix is the "
+        "`error_code` of one target's `failed` or `not_attempted` outcome (or the `upstream_error_code` of "
+        "`FGR.UpstreamFailure`). An `error_code` without the `FGR.` prefix is the "
         "service's own (e.g. `ModelArts.0001`) and is passed through as it is.", "",
         _table(["error_code", "where", "meaning"], [[f"`{code}`", code.where, code.meaning] for code in ErrorCode]),
         "", "## Per-target outcomes (an item's `outcome`)", "",

@@ -1,8 +1,8 @@
 """``fgrevoke validate``: the template against the functions' manifests, their own request parsers, the
 SDK's region tables and FunctionGraph's limits. Each error names the resource and the field.
 
-Limits (https://support.huaweicloud.com/intl/en-us/usermanual-functiongraph/, "Notes and Constraints"):
-Python runtimes, memory sizes, timeout 3-900 s, at most 20 environment variables and 4 KB, timer schedules.
+Limits: docs/reference/functiongraph.md §1.4, §2, §4 (runtimes, memory sizes, timeout 3-900 s,
+at most 20 environment variables and 4 KB, timer schedules).
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def _build(service: Service, settings: Settings, credentials: Credentials, regio
 
 def _single_retry_layer(client: Any, pool_size: int) -> None:
     # The SDK mounts urllib3 Retry(total=retry_times, status_forcelist=[429]): on DELETE it eats a
-    # 429 even with retry_times=0 and loses its body, request id and Retry-After (sdk.md §3, §7.4).
+    # 429 even with retry_times=0 and loses its body, request id and Retry-After (docs/reference/sdk.md §3, §7.4).
     # A plain adapter hands every response to the SDK's error mapping and shared.retry decides.
     from requests.adapters import HTTPAdapter
 

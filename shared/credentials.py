@@ -28,7 +28,7 @@ class Credentials:
 
 
 def resolve(context: Any, source: SettingsSource) -> Credentials:
-    """Never returns empty keys: with them the SDK would ask the ECS metadata service (sdk.md §2.1)."""
+    """Never returns empty keys: with them the SDK would ask the ECS metadata service (docs/reference/sdk.md §2.1)."""
     agency = tuple(_context_value(context, name) for name in
                    ("getSecurityAccessKey", "getSecuritySecretKey", "getSecurityToken"))
     if agency[0] and agency[1]:
@@ -51,10 +51,22 @@ def _context_value(context: Any, name: str) -> Optional[str]:
     getter = getattr(context, name, None)
     if not callable(getter):
         return None
-    value = getter()
+    try:
+        value = getter()
+    except Exception:
+        raise ConfigurationError(f"the function's context could not give its agency keys ({name} failed)",
+                                 field="agency") from None
     return str(value).strip() or None if value else None
 
 
 def _registered(credentials: Credentials) -> Credentials:
+    """Masked from every output first; then refused if unusable (the message never echoes a key)."""
     redaction.register(credentials.access_key, credentials.secret_key, credentials.security_token)
+    for what, value in (("access key", credentials.access_key), ("secret key", credentials.secret_key),
+                        ("security token", credentials.security_token or "")):
+        if not value.isprintable() or any(ch.isspace() for ch in value):
+            raise ConfigurationError(
+                f"the {credentials.source} {what} contains control characters or spaces: set it again "
+                "exactly as issued (the value is not shown)",
+                field="agency" if credentials.source == "agency" else "HUAWEICLOUD_SDK_AK")
     return credentials

@@ -11,7 +11,8 @@ class ErrorCode(str, Enum):
     """Every ``FGR.*`` code. Upstream services' own codes (e.g. ``ModelArts.0001``) pass through as they are.
 
     ``where``: "response" ends the invocation (the error body's ``error_code``); "item" is one target's
-    ``failed`` outcome. Values are the strings in the JSON, so the output is unchanged.
+    ``failed`` or ``not_attempted`` outcome (or the ``upstream_error_code`` of ``FGR.UpstreamFailure``).
+    Values are the strings in the JSON, so the output is unchanged.
     """
 
     where: str
@@ -40,6 +41,9 @@ class ErrorCode(str, Enum):
     UPSTREAM_TRANSIENT_FAILURE = ("FGR.UpstreamTransientFailure", "response",
                                   "asynchronous triggers only: targets failed with retryable errors, raised so "
                                   "FunctionGraph's retry policy runs the event again")
+    UPSTREAM_FAILURE = ("FGR.UpstreamFailure", "response", "a listing the request depends on failed (HTTP 502): "
+                                                          "nothing was decided on its word; upstream_error_code and "
+                                                          "retryable say more")
     INTERNAL_ERROR = ("FGR.InternalError", "response", "a defect in the function (HTTP 500); the function log has "
                                                        "the traceback")
     CONNECTION_ERROR = ("FGR.ConnectionError", "item", "the service could not be reached (retryable)")
@@ -47,8 +51,16 @@ class ErrorCode(str, Enum):
     UPSTREAM_ERROR = ("FGR.UpstreamError", "item", "the SDK failed in an unexpected way (not retried)")
     UNEXPECTED_STATUS = ("FGR.UnexpectedStatus", "item", "the service answered a status that is neither success "
                                                          "nor error (e.g. a 3xx)")
+    UNREADABLE_ANSWER = ("FGR.UnreadableAnswer", "item", "a listing answered with a body that is not JSON (retryable)")
+    INCOMPLETE_LISTING = ("FGR.IncompleteListing", "item", "a listing could not be read whole, so absence cannot be "
+                                                           "told: nothing is reported gone on its word")
+    NOT_ATTEMPTED = ("FGR.NotAttempted", "item", "no time was left in the invocation to start the call (outcome "
+                                                 "not_attempted, retryable)")
     STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "ModelArts verify: GetAuthorizations still lists the user "
-                                                       "after the deletion (retryable)")
+                                                       "after the deletion")
+    AUTHORIZED_THROUGH_ALL_USERS = ("FGR.AuthorizedThroughAllUsers", "item",
+                                    "ModelArts verify: the user's own authorization is gone, but the all-users "
+                                    "authorization still covers them: revoke all-users to take the access away")
 
 
 class RevokeError(Exception):
@@ -110,8 +122,26 @@ class TransientUpstreamFailure(RevokeError):
     status = 502
 
 
+class UpstreamFailure(RevokeError):
+    """A read the request depends on failed (a listing): nothing was decided on its word."""
+
+    error_code = ErrorCode.UPSTREAM_FAILURE
+    status = 502
+
+    def __init__(self, error: Any) -> None:
+        super().__init__(f"{error.error_code}: {error.error_msg}")
+        self.upstream_error_code = error.error_code
+        self.retryable = bool(error.transient)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {**super().to_dict(), "upstream_error_code": self.upstream_error_code, "retryable": self.retryable}
+
+
 class InternalError(RevokeError):
-    """A defect: the function's own code failed. The message says where to look, never what leaked."""
+    """A defect: the function log has the traceback."""
 
     error_code = ErrorCode.INTERNAL_ERROR
     status = 500
+
+    def __init__(self, error_type: str) -> None:
+        super().__init__(f"internal error ({error_type}); see the function log")

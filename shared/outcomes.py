@@ -34,8 +34,11 @@ class TargetState(_Documented):
     ALREADY_ABSENT = ("already_absent", "there was nothing to revoke (the service answered 404, or the listing "
                                         "does not show it)")
     SKIPPED_PROTECTED = ("skipped_protected", "listed in the function's PROTECTED_* setting: left alone")
+    SKIPPED_IN_FORCE = ("skipped_in_force", "an access policy in force (is_enable=true) left alone: "
+                                            "ALLOW_ENABLED_POLICY_DELETION is off")
     WOULD_DELETE = ("would_delete", "dry run: would be revoked")
     FAILED = ("failed", "not revoked: error_code, error_msg, upstream_request_id and retryable say why")
+    NOT_ATTEMPTED = ("not_attempted", "no time was left in the invocation to start its call (retryable)")
 
 
 class Status(_Documented):
@@ -53,9 +56,12 @@ class Status(_Documented):
 DELETED = TargetState.DELETED
 ALREADY_ABSENT = TargetState.ALREADY_ABSENT
 SKIPPED_PROTECTED = TargetState.SKIPPED_PROTECTED
+SKIPPED_IN_FORCE = TargetState.SKIPPED_IN_FORCE
 WOULD_DELETE = TargetState.WOULD_DELETE
 FAILED = TargetState.FAILED
-DONE = frozenset({DELETED, ALREADY_ABSENT, SKIPPED_PROTECTED, WOULD_DELETE})
+NOT_ATTEMPTED = TargetState.NOT_ATTEMPTED
+DONE = frozenset({DELETED, ALREADY_ABSENT, SKIPPED_PROTECTED, SKIPPED_IN_FORCE, WOULD_DELETE})
+UNFINISHED = frozenset({FAILED, NOT_ATTEMPTED})
 
 
 @dataclass
@@ -67,15 +73,17 @@ class Outcome:
     error_msg: Optional[str] = None
     request_id: Optional[str] = None
     transient: bool = False
+    details: Dict[str, Any] = field(default_factory=dict)  # what the item is about (e.g. a deletion's effect)
 
     def to_dict(self) -> Dict[str, Any]:
         body: Dict[str, Any] = dict(self.target)
         body["outcome"] = self.outcome
+        body.update(self.details)
         for key, value in (("reason", self.reason), ("error_code", self.error_code),
                            ("error_msg", self.error_msg), ("upstream_request_id", self.request_id)):
             if value:
                 body[key] = value
-        if self.outcome == FAILED:
+        if self.outcome in UNFINISHED:
             body["retryable"] = self.transient
         return body
 
@@ -89,16 +97,14 @@ class Report:
     notes: List[str] = field(default_factory=list)
     details: Dict[str, Any] = field(default_factory=dict)
 
-    def extend(self, other: "Report") -> None:
-        self.items.extend(other.items)
-        self.upstream_calls += other.upstream_calls
-        self.notes.extend(other.notes)
-        self.dry_run = self.dry_run or other.dry_run
-        self.details.update(other.details)
-
     @property
     def failed(self) -> List[Outcome]:
-        return [item for item in self.items if item.outcome == FAILED]
+        """Targets whose access may remain: failed, or not attempted."""
+        return [item for item in self.items if item.outcome in UNFINISHED]
+
+    @property
+    def retryable(self) -> List[Outcome]:
+        return [item for item in self.failed if item.transient]
 
     @property
     def status(self) -> Status:

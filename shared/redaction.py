@@ -1,33 +1,43 @@
-"""Keeps keys and tokens out of logs and responses, whatever text they hide in."""
+"""Keeps keys and tokens out of logs, responses and exception texts, whatever text they hide in.
+
+A secret is masked whole, and so is any piece of it of ``PIECE`` characters or more: a message cut
+short (error texts are truncated) must not carry the start of a token either.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
 import threading
-from typing import Any, List, Optional
+from typing import Any, FrozenSet, List, Optional
 
 MASK = "***"
+PIECE = 16
 _SENSITIVE_KEY = re.compile(
     r"(authorization|secret|password|token|access[_-]?key|^ak$|^sk$|x-security-token)", re.IGNORECASE)
 _SIGNATURE = re.compile(r"(SDK-HMAC-SHA256\s+)\S.*", re.IGNORECASE)
 _lock = threading.Lock()
 _secrets: List[str] = []
+_pieces: FrozenSet[str] = frozenset()  # every PIECE-long window of every secret
 
 
 def register(*values: Optional[str]) -> None:
     """Remember secret values (keys of every credential set seen by this instance)."""
+    global _pieces
     with _lock:
-        for value in values:
-            if value and len(value) >= 4 and value not in _secrets:
-                _secrets.append(value)
-                _secrets.sort(key=len, reverse=True)  # mask a token before a key inside it
+        added = [value for value in values if value and len(value) >= 4 and value not in _secrets]
+        if not added:
+            return
+        _secrets.extend(added)
+        _secrets.sort(key=len, reverse=True)  # mask a token before a key inside it
+        _pieces = _pieces | {value[start:start + PIECE] for value in added
+                             for start in range(len(value) - PIECE + 1)}
 
 
 def scrub(value: Any) -> Any:
     """A copy of ``value`` with secrets masked in every string, and sensitive keys masked whole."""
     if isinstance(value, str):
-        return _scrub_text(value)
+        return scrub_text(value)
     if isinstance(value, dict):
         return {key: MASK if isinstance(key, str) and _sensitive(key) and value[key]
                 else scrub(item) for key, item in value.items()}
@@ -41,10 +51,27 @@ def _sensitive(key: str) -> bool:
     return bool(_SENSITIVE_KEY.search(key))
 
 
-def _scrub_text(text: str) -> str:
+def scrub_text(text: str) -> str:
     for secret in list(_secrets):
         if secret in text:
             text = text.replace(secret, MASK)
+    pieces = _pieces
+    if pieces and len(text) >= PIECE:
+        text = _mask_pieces(text, pieces)
     if "HMAC" in text or "hmac" in text:
         text = _SIGNATURE.sub(r"\1" + MASK, text)
+    return text
+
+
+def _mask_pieces(text: str, pieces: FrozenSet[str]) -> str:
+    """Mask every run of text covered by PIECE-long windows of a secret."""
+    spans: List[List[int]] = []
+    for start in range(len(text) - PIECE + 1):
+        if text[start:start + PIECE] in pieces:
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = start + PIECE
+            else:
+                spans.append([start, start + PIECE])
+    for start, end in reversed(spans):
+        text = text[:start] + MASK + text[end:]
     return text

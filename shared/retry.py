@@ -2,7 +2,7 @@
 
 Written here rather than with ``SyncInvoker.with_retry`` because that loop catches only
 ``SdkException`` (a POST read timeout escapes as a raw ``requests`` exception), has no notion of
-the function's remaining time and sleeps only milliseconds (sdk.md §3-§4).
+the function's remaining time and sleeps only milliseconds (docs/reference/sdk.md §3-§4).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from shared.errors import ErrorCode
 
 T = TypeVar("T")
 MAX_DELAY = 8.0
+# The API gateway's own 404: no such API at this endpoint (wrong region or endpoint override).
+GATEWAY_NOT_FOUND = frozenset({"APIG.0101", "APIGW.0101"})
+NOT_ATTEMPTED = ErrorCode.NOT_ATTEMPTED
 
 
 @dataclass(frozen=True)
@@ -39,19 +42,28 @@ class UpstreamCallFailed(Exception):
 
 
 class Deadline:
-    """The invocation's end, less a reserve for reporting."""
+    """The invocation's end, less a reserve for reporting; ``call_needs`` is the longest one call may take."""
 
-    def __init__(self, remaining_seconds: Optional[float], reserve: float = 1.0) -> None:
+    def __init__(self, remaining_seconds: Optional[float], reserve: float = 1.0, call_needs: float = 0.0) -> None:
         self._end = None if remaining_seconds is None else time.monotonic() + remaining_seconds - reserve
+        self.call_needs = call_needs
 
     def remaining(self) -> float:
         return float("inf") if self._end is None else self._end - time.monotonic()
+
+    def allows_a_call(self) -> bool:
+        return self.remaining() >= self.call_needs
 
 
 def describe(error: BaseException) -> UpstreamError:
     """What went wrong, and whether trying again may help."""
     if isinstance(error, sdk_errors.ServiceResponseException):
         status = int(error.status_code)
+        if status == 404 and str(error.error_code) in GATEWAY_NOT_FOUND:
+            return UpstreamError(
+                error_code=str(error.error_code), error_msg="the API gateway has no such API at this endpoint: "
+                "check the REGION setting and any HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION> endpoint override",
+                request_id=error.request_id or None, status_code=status, transient=True)
         return UpstreamError(
             error_code=str(error.error_code or status), error_msg=str(error.error_msg or "")[:500],
             request_id=error.request_id or None, status_code=status,
@@ -71,19 +83,24 @@ def call(fn: Callable[[], T], *, attempts: int, deadline: Deadline, base_delay: 
          on_attempt: Callable[[], None] = lambda: None) -> T:
     """Run ``fn``; retry transient failures with jittered exponential backoff."""
     attempt = 0
+    failure: Optional[UpstreamError] = None
     while True:
+        if not deadline.allows_a_call():  # started now, it could outlive the invocation
+            raise UpstreamCallFailed(failure or UpstreamError(
+                NOT_ATTEMPTED, f"not attempted: {max(deadline.remaining(), 0.0):.1f} s of the invocation "
+                f"were left and one call may take {deadline.call_needs:.1f} s", None, None, True), attempt)
         attempt += 1
         on_attempt()
         try:
             return fn()
         except (sdk_errors.SdkException, requests.exceptions.RequestException, ValueError) as error:
             failure = describe(error)
-        if not failure.transient or attempt >= attempts:
+        if not failure.transient or attempt >= attempts or failure.error_code in GATEWAY_NOT_FOUND:
             raise UpstreamCallFailed(failure, attempt)
         delay = random.uniform(0.5, 1.0) * min(MAX_DELAY, base_delay * 2 ** (attempt - 1))
         if failure.retry_after is not None:
             delay = max(delay, failure.retry_after)
-        if delay >= deadline.remaining():
+        if delay + deadline.call_needs > deadline.remaining():
             raise UpstreamCallFailed(failure, attempt)
         time.sleep(delay)
 

@@ -8,17 +8,29 @@ asynchronous failure semantics) lives here once.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
-from typing import Any, Callable, Dict, Hashable, List, Optional, Set
+from collections import Counter
+from typing import AbstractSet, Any, Callable, Collection, Dict, Hashable, List, Optional, Sequence, Tuple, Union
 
-from shared import clients, credentials, errors, log, redaction, retry, triggers
-from shared.errors import ConfigurationError, InvalidRequest, Refused, RevokeError, TransientUpstreamFailure
-from shared.outcomes import ALREADY_ABSENT, DELETED, FAILED, Outcome, Report
+from shared import clients, credentials, log, redaction, retry, triggers
+from shared.errors import (
+    ConfigurationError,
+    InternalError,
+    InvalidRequest,
+    Refused,
+    RevokeError,
+    TransientUpstreamFailure,
+    UpstreamFailure,
+)
+from shared.outcomes import ALREADY_ABSENT, DELETED, FAILED, NOT_ATTEMPTED, Outcome, Report
 from shared.settings import Settings, SettingsSource
 
 _cold = True
 _cold_lock = threading.Lock()
+REPORTING_RESERVE = 1.0  # seconds kept for writing the report and the audit records
+Target = Dict[str, Any]
 
 
 class Invocation:
@@ -58,10 +70,53 @@ class Invocation:
             self._credentials = credentials.resolve(self.context, self.source)
         return clients.client_for(service, self.settings, self._credentials)
 
-    def call(self, fn: Callable[[], Any]) -> Any:
-        """Run one SDK call with the shared retry policy; raises ``retry.UpstreamCallFailed``."""
-        return retry.call(fn, attempts=self.settings.max_attempts, deadline=self.deadline,
-                          base_delay=self.settings.retry_base_delay, on_attempt=self._count)
+    def call(self, fn: Callable[[], Any], *, operation: str, targets: Sequence[Target] = (),
+             writes: bool = False) -> Any:
+        """One SDK call with the shared retry policy; raises ``retry.UpstreamCallFailed``.
+
+        Its audit record is written when it ends: an instance killed at its timeout still leaves a
+        true record of every call it made. Writes are recorded at INFO, reads at DEBUG.
+        """
+        started = time.monotonic()
+        attempts = [0]
+
+        def counted() -> None:
+            attempts[0] += 1
+            self._count()
+
+        record: Dict[str, Any] = {"call": operation}
+        if targets:
+            record["targets"] = list(targets)
+        try:
+            response = retry.call(fn, attempts=self.settings.max_attempts, deadline=self.deadline,
+                                  base_delay=self.settings.retry_base_delay, on_attempt=counted)
+        except retry.UpstreamCallFailed as failure:
+            record.update(error_code=failure.error.error_code, http_status=failure.error.status_code,
+                          upstream_request_id=failure.error.request_id)
+            raise
+        else:
+            record.update(http_status=getattr(response, "status_code", None),
+                          upstream_request_id=clients.last_request_id())
+            return response
+        finally:
+            record.update(attempts=attempts[0], duration_ms=round((time.monotonic() - started) * 1000, 1))
+            logger = log.logger()
+            (logger.info if writes else logger.debug)("upstream.call", **record)
+
+    def read(self, fn: Callable[[], Any], *, operation: str) -> Any:
+        """A read call's JSON body; only a 2xx answer counts (the SDK returns a 3xx as if it were one)."""
+        response = self.call(fn, operation=operation)
+        status = getattr(response, "status_code", None) or 200
+        if not 200 <= status < 300:
+            raise retry.UpstreamCallFailed(retry.UpstreamError(
+                "FGR.UnexpectedStatus", f"{operation} answered HTTP {status}, not a listing",
+                clients.last_request_id(), status, False), 1)
+        try:
+            return response.to_json_object()
+        except ValueError:
+            raise retry.UpstreamCallFailed(retry.UpstreamError(
+                "FGR.UnreadableAnswer", f"{operation} answered with a body that is not JSON",
+                clients.last_request_id(), status, True), 1) from None
 
     def _count(self) -> None:
         with self._calls_lock:
@@ -71,22 +126,27 @@ class Invocation:
     def upstream_calls(self) -> int:
         return self._calls
 
-    def attempt(self, target: Dict[str, Any], fn: Callable[[], Any], *,
-                not_found_is_done: bool = True) -> Outcome:
-        """One revocation call -> its outcome. A 404 means the grant is already gone."""
+    def attempt(self, targets: Sequence[Target], fn: Callable[[], Any], *, operation: str,
+                gone_codes: Collection[str] = ()) -> Outcome:
+        """One revocation call -> the outcome of its targets (target of the returned Outcome: the first).
+
+        Only a 2xx answer is evidence of deletion; only the service's documented not-found code is
+        evidence of absence (``gone_codes``): any other answer, a 404 included, proves nothing.
+        """
+        target = targets[0] if len(targets) == 1 else {}
         try:
-            response = self.call(fn)
+            response = self.call(fn, operation=operation, targets=targets, writes=True)
         except retry.UpstreamCallFailed as failure:
-            return outcome_of_failure(target, failure.error, not_found_is_done)
+            return outcome_of_failure(target, failure.error, gone_codes)
         status = getattr(response, "status_code", None) or 200
-        if not 200 <= status < 300:  # the SDK returns a 3xx as if it were a success (sdk.md §3)
+        if not 200 <= status < 300:
             return Outcome(target, FAILED, error_code="FGR.UnexpectedStatus",
                            error_msg=f"the service answered HTTP {status}", request_id=clients.last_request_id())
         return Outcome(target, DELETED, request_id=clients.last_request_id())
 
     def reconcile(self, outcomes: List[Outcome], key: Callable[[Outcome], Hashable],
-                  present: Callable[[], Set[Hashable]]) -> None:
-        """After failures, look again: a target that is gone is reported gone.
+                  present: Callable[[], AbstractSet[Hashable]]) -> None:
+        """After failures, look again: a target that a complete listing does not hold is gone.
 
         A timeout or a reset connection can hide a revocation the service did carry out; the
         result must state what access remains, not what the transport saw.
@@ -97,11 +157,11 @@ class Invocation:
         try:
             remaining = present()
         except retry.UpstreamCallFailed:
-            return  # cannot look: the failures stand
+            return  # cannot tell: the failures stand
         for item in failed:
             if key(item) not in remaining:
                 item.outcome, item.transient = DELETED, False
-                item.reason = (f"the call failed ({item.error_code}), but a fresh listing shows no access "
+                item.reason = (f"the call failed ({item.error_code}), but a complete listing shows no access "
                                "remains")
                 item.error_code = item.error_msg = None
 
@@ -109,16 +169,18 @@ class Invocation:
         return Report(self.operation, self.dry_run, notes=list(self.notes))
 
 
-def outcome_of_failure(target: Dict[str, Any], error: retry.UpstreamError,
-                       not_found_is_done: bool = True) -> Outcome:
-    if not_found_is_done and error.status_code == 404:
-        return Outcome(target, ALREADY_ABSENT, reason="the service answered 404: nothing to revoke",
+def outcome_of_failure(target: Target, error: retry.UpstreamError, gone_codes: Collection[str] = ()) -> Outcome:
+    if error.error_code in gone_codes:
+        return Outcome(target, ALREADY_ABSENT, reason=f"the service answered {error.error_code}: nothing to revoke",
                        request_id=error.request_id)
+    if error.error_code == retry.NOT_ATTEMPTED:
+        return Outcome(target, NOT_ATTEMPTED, reason=error.error_msg, transient=True)
     return Outcome(target, FAILED, error_code=error.error_code, error_msg=error.error_msg,
                    request_id=error.request_id, transient=error.transient)
 
 
 Revoke = Callable[[Invocation], Report]
+RequestResult = Union[Report, RevokeError]
 
 
 def handle(event: Any, context: Any, *, operation: str, revoke: Revoke, offboards: bool = True) -> Any:
@@ -133,12 +195,12 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke, offboard
     started = time.monotonic()
     source = SettingsSource(context)
     kind = triggers.kind_of(event)
-    log.configure(_log_level(source))
     request_id = _context_text(context, "getRequestID")
+    log.configure(_log_level(source))
     log.bind_invocation(request_id=request_id, function_name=_context_text(context, "getFunctionName"),
                         operation=operation, trigger=kind, cold_start=cold_start, correlation_id=request_id)
     logger = log.logger()
-    report: Optional[Report] = None
+    results: List[RequestResult] = []
     try:
         trigger = triggers.parse(event)
         if trigger.correlation_id:
@@ -152,42 +214,133 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke, offboard
         if ignored:
             logger.info("invocation.ignored", reason=ignored)
             return _respond(kind, {"operation": operation, "status": "ignored", "reason": ignored}, 200)
-        deadline = retry.Deadline(_remaining_seconds(context))
-        report = Report(operation, settings.dry_run)
+        deadline = retry.Deadline(_remaining_seconds(context), REPORTING_RESERVE,
+                                  settings.connect_timeout + settings.read_timeout)
         for payload in trigger.payloads or ({},):
-            _guard_project(payload, settings)
-            invocation = Invocation(operation=operation, trigger=trigger, payload=payload,
-                                    settings=settings, source=source, context=context, deadline=deadline)
-            result = revoke(invocation)
-            result.upstream_calls = invocation.upstream_calls
-            report.extend(result)
-    except RevokeError as error:
-        logger.error("invocation.rejected", error_code=error.error_code, error_msg=error.message,
-                     field=error.field, status=error.status)
-        if kind in triggers.ASYNCHRONOUS and isinstance(error, ConfigurationError):
-            _audit(logger, report)
-            raise  # fixing the setting and letting FunctionGraph retry must be possible
-        return _respond(kind, _error_body(operation, error, report, logger), error.status)
+            results.append(_run_request(payload, trigger, settings, source, context, deadline, operation, revoke))
+    except ConfigurationError as error:
+        return _rejected(kind, operation, error, results, logger)
+    except RevokeError as error:  # the event itself is malformed
+        return _rejected(kind, operation, error, results, logger)
     except Exception as error:  # a defect must still end in a structured answer
         logger.exception("invocation.crashed", error_type=type(error).__name__)
-        internal = errors.InternalError(f"internal error ({type(error).__name__}); see the function log")
-        if kind in triggers.ASYNCHRONOUS:
-            _audit(logger, report)
-            raise internal from None
-        return _respond(kind, _error_body(operation, internal, report, logger), 500)
-    _audit(logger, report)
-    body = report.to_dict()
-    logger.info("invocation.done", status=report.status, summary=body["summary"],
-                upstream_calls=report.upstream_calls, dry_run=report.dry_run,
+        return _rejected(kind, operation, InternalError(type(error).__name__), results, logger)
+    return _finish(kind, operation, results, logger, started)
+
+
+def _run_request(payload: Any, trigger: triggers.Trigger, settings: Settings, source: SettingsSource, context: Any,
+                 deadline: retry.Deadline, operation: str, revoke: Revoke) -> RequestResult:
+    """One request of the event: its report, or why it was refused. Settings errors end the whole event."""
+    if isinstance(payload, RevokeError):  # an envelope entry that could not be read
+        return payload
+    try:
+        _guard_project(payload, settings)
+        invocation = Invocation(operation=operation, trigger=trigger, payload=payload, settings=settings,
+                                source=source, context=context, deadline=deadline)
+        try:
+            result = revoke(invocation)
+        finally:
+            calls = invocation.upstream_calls
+        result.upstream_calls = calls
+        return result
+    except ConfigurationError:
+        raise
+    except RevokeError as error:
+        return error
+    except retry.UpstreamCallFailed as failure:  # a listing the request depends on failed
+        return UpstreamFailure(failure.error)
+
+
+def _finish(kind: str, operation: str, results: List[RequestResult], logger: Any, started: float) -> Any:
+    reports = [result for result in results if isinstance(result, Report)]
+    for report in reports:
+        _audit(logger, report)
+    if len(results) == 1:
+        only = results[0]
+        if isinstance(only, RevokeError):
+            return _rejected(kind, operation, only, [], logger)
+        body, status = only.to_dict(), only.http_status
+    else:
+        body, status = _envelope_body(operation, results)
+    logger.info("invocation.done", status=body["status"], summary=body.get("summary"),
+                upstream_calls=body.get("upstream_calls"), dry_run=body.get("dry_run"),
                 duration_ms=round((time.monotonic() - started) * 1000, 1))
-    if trigger.asynchronous:
-        transient = [item for item in report.failed if item.transient]
-        if transient:
-            raise TransientUpstreamFailure(
-                f"{len(transient)} of {len(report.items)} targets failed with retryable errors "
-                f"(first: {transient[0].error_code} {transient[0].error_msg}); "
-                "the event can be retried safely: revocations are idempotent")
-    return _respond(kind, body, report.http_status)
+    if kind in triggers.ASYNCHRONOUS:
+        _raise_for_retry(reports, results)
+    return _respond(kind, body, status)
+
+
+def _raise_for_retry(reports: List[Report], results: List[RequestResult]) -> None:
+    """On asynchronous triggers FunctionGraph retries only a raised event: raise while a retry can help."""
+    retryable = [item for report in reports for item in report.retryable]
+    upstream = [result for result in results if isinstance(result, UpstreamFailure)]
+    if not retryable and not upstream:
+        return
+    total = sum(len(report.items) for report in reports)
+    first = (f"{retryable[0].error_code or retryable[0].outcome} {retryable[0].error_msg or retryable[0].reason}"
+             if retryable else f"{upstream[0].error_code} {upstream[0].message}")
+    raise _scrubbed(TransientUpstreamFailure(
+        f"{len(retryable)} of {total} targets are unfinished and retryable, {len(upstream)} request(s) "
+        f"could not read what they act on (first: {first}); the event can be retried safely: revocations "
+        "are idempotent"))
+
+
+def _envelope_body(operation: str, results: Sequence[RequestResult]) -> "tuple[Dict[str, Any], int]":
+    """Several requests in one event (EventGrid, SMN): each says what happened to it."""
+    requests: List[Dict[str, Any]] = []
+    items: List[Dict[str, Any]] = []
+    for index, result in enumerate(results):
+        if isinstance(result, Report):
+            body = result.to_dict()
+            items.extend({"request": index, **item} for item in body.pop("items"))
+            requests.append({"request": index, **body})
+        else:
+            requests.append({"request": index, "status": _error_status(result), **result.to_dict()})
+    statuses = {request["status"] for request in requests}
+    ran = [request for request in requests if "dry_run" in request]
+    if statuses <= {"succeeded", "nothing_to_do"}:
+        status = "succeeded" if "succeeded" in statuses else "nothing_to_do"
+    elif len(statuses) == 1:
+        status = statuses.pop()
+    else:
+        status = "partially_failed"
+    body = {"operation": operation, "status": status,
+            # true only when nothing was written by any request of the event
+            "dry_run": bool(ran) and all(request["dry_run"] for request in ran),
+            "summary": dict(sum((Counter(request.get("summary", {})) for request in requests), Counter())),
+            "upstream_calls": sum(request.get("upstream_calls", 0) for request in requests),
+            "requests": requests, "items": items}
+    return body, {"succeeded": 200, "nothing_to_do": 200, "partially_failed": 207}.get(status, 502)
+
+
+def _rejected(kind: str, operation: str, error: RevokeError, results: List[RequestResult], logger: Any) -> Any:
+    """The whole event is refused; what earlier requests of it already did is reported too."""
+    error = _scrubbed(error)
+    logger.error("invocation.rejected", error_code=error.error_code, error_msg=error.message,
+                 field=error.field, status=error.status)
+    reports = [result for result in results if isinstance(result, Report)]
+    for report in reports:
+        _audit(logger, report)
+    if kind in triggers.ASYNCHRONOUS:
+        if isinstance(error, (ConfigurationError, InternalError, UpstreamFailure)):
+            raise error  # fixing the cause and letting FunctionGraph retry must be possible
+        _raise_for_retry(reports, results)
+    body = {"operation": operation, "status": _error_status(error), **error.to_dict()}
+    if reports:
+        body["completed_before_the_error"] = _envelope_body(operation, reports)[0] if len(reports) > 1 \
+            else reports[0].to_dict()
+    return _respond(kind, body, error.status)
+
+
+def _error_status(error: RevokeError) -> str:
+    return "rejected" if error.status < 500 else "error"
+
+
+def _scrubbed(error: RevokeError) -> RevokeError:
+    """The text of an exception that leaves the handler goes through the same masking as a log line."""
+    error.message = redaction.scrub_text(error.message)
+    error.args = (error.message,)
+    return error
 
 
 def _guard_project(payload: Dict[str, Any], settings: Settings) -> None:
@@ -203,9 +356,10 @@ def _audit(logger: Any, report: Optional[Report]) -> None:
     ModelArts makes one call per user, so one record per user; a Workspace App call covering
     10 groups x 50 accounts is one record listing its 500 pairs, not 500 log lines.
     """
-    groups: Dict[tuple, List[Outcome]] = {}
+    groups: Dict[Tuple[Any, ...], List[Outcome]] = {}
     for item in report.items if report else ():
-        key = (item.outcome, item.reason, item.error_code, item.error_msg, item.request_id, item.transient)
+        key = (item.outcome, item.reason, item.error_code, item.error_msg, item.request_id, item.transient,
+               json.dumps(item.details, sort_keys=True, default=str))
         groups.setdefault(key, []).append(item)
     for items in groups.values():
         record = items[0].to_dict()  # a single target's fields stay at the top too (user_id=...)
@@ -222,17 +376,11 @@ def _respond(kind: str, body: Dict[str, Any], status: int) -> Dict[str, Any]:
             "body": json.dumps(body, ensure_ascii=False), "isBase64Encoded": False}
 
 
-def _error_body(operation: str, error: RevokeError, done: Optional[Report], logger: Any) -> Dict[str, Any]:
-    """The error, and what earlier requests of the same event already did (an envelope of several)."""
-    body = {"operation": operation, "status": "rejected" if error.status < 500 else "error", **error.to_dict()}
-    if done is not None and done.items:
-        _audit(logger, done)
-        body["completed_before_the_error"] = done.to_dict()
-    return body
-
-
 def _log_level(source: SettingsSource) -> str:
-    level = (source.get("LOG_LEVEL") or "INFO").upper()
+    try:
+        level = (source.get("LOG_LEVEL") or "INFO").upper()
+    except ConfigurationError:
+        level = "INFO"
     return level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO"
 
 
@@ -240,14 +388,18 @@ def _context_text(context: Any, name: str) -> Optional[str]:
     getter = getattr(context, name, None)
     try:
         value = getter() if callable(getter) else None
+        return str(value)[:200] if value not in (None, "") else None
     except Exception:
         return None
-    return str(value) if value not in (None, "") else None
 
 
 def _remaining_seconds(context: Any) -> Optional[float]:
+    """The invocation's remaining time; None when the context cannot tell (then no deadline applies)."""
     getter = getattr(context, "getRemainingTimeInMilliSeconds", None)
     try:
-        return float(getter()) / 1000.0 if callable(getter) else None
-    except (TypeError, ValueError):
+        seconds = float(getter()) / 1000.0 if callable(getter) else None
+    except Exception:
         return None
+    if seconds is None or math.isnan(seconds):
+        return None
+    return max(seconds, 0.0)

@@ -1,7 +1,7 @@
 """Load only the Huawei Cloud SDK modules a call needs.
 
 A service package's ``vN/__init__.py`` imports every model class (1,278 for ModelArts) and the
-client imports the ``model`` package again (../shared/reference/sdk.md §5). Registering both
+client imports the ``model`` package again (docs/reference/sdk.md §5). Registering both
 packages as plain modules whose names resolve on first use skips that work without editing the
 installed SDK. The name -> module table is read from the real ``__init__`` files, so a new SDK
 release brings its own table.
@@ -38,7 +38,7 @@ def service_package(name: str) -> types.ModuleType:
 
 
 def _import_core_without_home() -> None:
-    # The core writes $HOME/.huaweicloud/application_id when first imported (sdk.md §7.10);
+    # The core writes $HOME/.huaweicloud/application_id when first imported (docs/reference/sdk.md §7.10);
     # without HOME it writes nothing and leaves the id out of the User-Agent.
     if "huaweicloudsdkcore.http.user_agent" in sys.modules:
         return

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, FrozenSet, Optional, Tuple
+from typing import Any, Callable, FrozenSet, Optional, Tuple
 
 from shared import manifest
-from shared.errors import ConfigurationError
+from shared.errors import ConfigurationError, InvalidRequest
+from shared.fields import folded
 
 
 class SettingsSource:
@@ -19,7 +20,13 @@ class SettingsSource:
 
     def get(self, name: str) -> Optional[str]:
         reader = getattr(self._context, "getUserData", None)
-        value = reader(name) if callable(reader) else None
+        try:
+            value = reader(name) if callable(reader) else None
+        except Exception:  # a broken context is a configuration problem, not a crash
+            raise ConfigurationError(f"setting {name} could not be read from the function's context",
+                                     field=name) from None
+        if isinstance(value, (bytes, bytearray)):
+            value = value.decode("utf-8", "replace")
         if value in (None, ""):
             value = os.environ.get(name)
         if value is None:
@@ -51,8 +58,16 @@ class SettingsSource:
         value = self.get(name) or ""
         return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
 
-    def item_set(self, name: str) -> FrozenSet[str]:
-        return frozenset(self.items(name))
+    def protected(self, name: str, parse: Callable[[Any, str], str]) -> FrozenSet[str]:
+        """A protected list: each entry checked by the request field's own parser (a bad entry is a
+        configuration error, never a silent miss), compared case-insensitively (``fields.folded``)."""
+        entries = []
+        for index, item in enumerate(self.items(name)):
+            try:
+                entries.append(parse(item, f"{name}[{index}]"))
+            except InvalidRequest as problem:
+                raise ConfigurationError(f"setting {problem.message}", field=name) from None
+        return folded(entries)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Recognise which trigger sent an event and take the revocation request(s) out of it.
 
-Shapes: ../shared/reference/functiongraph.md §2 and events/. Every handler shares this parser.
+Shapes: docs/reference/functiongraph.md §2 and tests/events/. Every handler shares this parser.
+An envelope of several requests (EventGrid, SMN) carries each one it cannot read as that request's
+error, so the others still run.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
-from shared.errors import InvalidRequest, MethodNotAllowed, PayloadTooLarge
+from shared.errors import InvalidRequest, MethodNotAllowed, PayloadTooLarge, RevokeError
 
 DIRECT, TIMER, APIG, CTS, EVENTGRID, SMN = "direct", "timer", "apig", "cts", "eventgrid", "smn"
 ASYNCHRONOUS = frozenset({TIMER, CTS, EVENTGRID, SMN})
@@ -23,15 +25,15 @@ IAM_USER_DELETIONS = frozenset({"deleteUser", "deleteUserV5"})
 class Offboarding:
     """An IAM user was deleted (CTS trace): every grant of that person must go."""
 
-    user_id: str
-    user_name: Optional[str]
+    user_id: Any  # as the trace gives it: the function's own id parser decides
+    user_name: Any
 
 
 @dataclass(frozen=True)
 class Trigger:
     kind: str
     correlation_id: Optional[str]
-    payloads: Tuple[Dict[str, Any], ...] = ()
+    payloads: Tuple[Union[Dict[str, Any], RevokeError], ...] = ()
     offboarding: Optional[Offboarding] = None
     ignored: Optional[str] = None  # why the event asks for nothing
     facts: Dict[str, Any] = field(default_factory=dict)  # logged with the invocation
@@ -126,58 +128,69 @@ def _apig_body(event: Dict[str, Any]) -> Dict[str, Any]:
 def _cts(event: Dict[str, Any]) -> Trigger:
     trace = event["cts"]
     correlation = _text(trace.get("trace_id"))
-    facts = {key: trace.get(key) for key in ("service_type", "resource_type", "trace_name")}
+    facts = {key: _shown(trace.get(key)) for key in ("service_type", "resource_type", "trace_name")}
     if (trace.get("service_type"), trace.get("resource_type")) != ("IAM", "user") or \
-            trace.get("trace_name") not in IAM_USER_DELETIONS:
+            _shown(trace.get("trace_name")) not in IAM_USER_DELETIONS:
         return Trigger(CTS, correlation, ignored="the CTS trace is not an IAM user deletion "
-                       f"(service_type={trace.get('service_type')!r}, resource_type="
-                       f"{trace.get('resource_type')!r}, trace_name={trace.get('trace_name')!r})",
+                       f"(service_type={facts['service_type']!r}, resource_type="
+                       f"{facts['resource_type']!r}, trace_name={facts['trace_name']!r})",
                        facts=facts)
     code = trace.get("code")
     if isinstance(code, (int, str)) and str(code).isdigit() and int(code) >= 400:
-        return Trigger(CTS, correlation, ignored=f"the IAM user deletion failed (code {code}): "
+        return Trigger(CTS, correlation, ignored=f"the IAM user deletion failed (code {_shown(code)}): "
                        "the user still exists", facts=facts)
-    user_id = _text(trace.get("resource_id"))
-    if not user_id:
+    user_id = trace.get("resource_id")
+    if user_id in (None, ""):
         raise InvalidRequest("the IAM deleteUser trace has no resource_id (the deleted user's id)",
                              field="cts.resource_id")
-    return Trigger(CTS, correlation, offboarding=Offboarding(user_id, _text(trace.get("resource_name"))),
-                   facts=facts)
+    return Trigger(CTS, correlation, offboarding=Offboarding(user_id, trace.get("resource_name")), facts=facts)
 
 
 def _eventgrid(event: Dict[str, Any]) -> Trigger:
     events: List[Any] = event["events"] if isinstance(event.get("events"), list) else [event]
     if not events:
         raise InvalidRequest("the EventGrid envelope holds no events", field="events")
-    payloads = []
-    for index, cloud_event in enumerate(events):
-        if not isinstance(cloud_event, dict):
-            raise InvalidRequest(f"events[{index}] is not a CloudEvent object", field=f"events[{index}]")
-        data = cloud_event.get("data")
-        if isinstance(data, str):
-            data = _json_object(data, f"events[{index}].data", f"events[{index}].data")
-        if isinstance(data, list):  # several people in one event: one request, {"users": [...]}
-            data = {"users": data}
-        if not isinstance(data, dict):
-            raise InvalidRequest(f"events[{index}].data must be a JSON object (or a list of people)",
-                                 field=f"events[{index}].data")
-        payloads.append(data)
-    ids = [_text(e.get("id")) for e in events if _text(e.get("id"))]
-    return Trigger(EVENTGRID, ",".join(ids) or None, tuple(payloads),
-                   facts={"event_types": sorted({str(e.get("type")) for e in events})})
+    payloads = [_each(_cloud_event_data, index, cloud_event) for index, cloud_event in enumerate(events)]
+    ids = [_text(e.get("id")) for e in events if isinstance(e, dict) and _text(e.get("id"))]
+    types = {str(_shown(e.get("type"))) for e in events if isinstance(e, dict)}
+    return Trigger(EVENTGRID, ",".join(str(i) for i in ids) or None, tuple(payloads),
+                   facts={"event_types": sorted(types)[:20]})
+
+
+def _cloud_event_data(index: int, cloud_event: Any) -> Dict[str, Any]:
+    if not isinstance(cloud_event, dict):
+        raise InvalidRequest(f"events[{index}] is not a CloudEvent object", field=f"events[{index}]")
+    data = cloud_event.get("data")
+    if isinstance(data, str):
+        data = _json_object(data, f"events[{index}].data", f"events[{index}].data")
+    if isinstance(data, list):  # several people in one event: one request, {"users": [...]}
+        data = {"users": data}
+    if not isinstance(data, dict):
+        raise InvalidRequest(f"events[{index}].data must be a JSON object (or a list of people)",
+                             field=f"events[{index}].data")
+    return data
+
+
+def _each(read: Any, index: int, entry: Any) -> Union[Dict[str, Any], RevokeError]:
+    """One request of an envelope, or the error that refuses it alone."""
+    try:
+        return read(index, entry)  # type: ignore[no-any-return]
+    except RevokeError as error:
+        return error
 
 
 def _smn(event: Dict[str, Any]) -> Trigger:
-    payloads, ids = [], []
-    for index, record in enumerate(event["record"]):
-        smn = record.get("smn") if isinstance(record, dict) else None
-        if not isinstance(smn, dict) or not isinstance(smn.get("message"), str):
-            raise InvalidRequest(f"record[{index}].smn.message is missing", field=f"record[{index}]")
-        payloads.append(_json_object(smn["message"], f"the SMN message of record[{index}]",
-                                     f"record[{index}].smn.message"))
-        if _text(smn.get("message_id")):
-            ids.append(_text(smn.get("message_id")))
+    payloads = [_each(_smn_message, index, record) for index, record in enumerate(event["record"])]
+    ids = [_text(record["smn"].get("message_id")) for record in event["record"]
+           if isinstance(record, dict) and isinstance(record.get("smn"), dict)]
     return Trigger(SMN, ",".join(i for i in ids if i) or None, tuple(payloads))
+
+
+def _smn_message(index: int, record: Any) -> Dict[str, Any]:
+    smn = record.get("smn") if isinstance(record, dict) else None
+    if not isinstance(smn, dict) or not isinstance(smn.get("message"), str):
+        raise InvalidRequest(f"record[{index}].smn.message is missing", field=f"record[{index}]")
+    return _json_object(smn["message"], f"the SMN message of record[{index}]", f"record[{index}].smn.message")
 
 
 def _json_object(text: str, what: str, field_name: str) -> Dict[str, Any]:
@@ -196,7 +209,14 @@ def _mapping(value: Any) -> Dict[str, Any]:
 
 
 def _text(value: Any) -> Optional[str]:
-    return value.strip() or None if isinstance(value, str) else None
+    return value.strip()[:200] or None if isinstance(value, str) else None
+
+
+def _shown(value: Any) -> Optional[str]:
+    """A trace field for a log line or a message: text only, cut short (an event may nest anything)."""
+    if value is None or isinstance(value, (dict, list)):
+        return None if value is None else f"<{type(value).__name__}>"
+    return str(value)[:80]
 
 
 _PARSERS = {DIRECT: _direct, TIMER: _timer, APIG: _apig, CTS: _cts, EVENTGRID: _eventgrid, SMN: _smn}

@@ -17,7 +17,7 @@ from fgrevoke.context import LocalContext
 from fgrevoke.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
-EVENTS = Path(__file__).resolve().parent / "events"  # copies of ../shared/reference/events
+EVENTS = Path(__file__).resolve().parent / "events"  # provenance: tests/events/PROVENANCE.md
 REGION = "cn-north-4"
 PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 # Recognisable so the secret checks can look for them anywhere.

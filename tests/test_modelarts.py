@@ -12,6 +12,7 @@ from shared.errors import ConfigurationError, TransientUpstreamFailure
 
 fn = load_function("modelarts_delete_authorizations")
 DELETE = "modelarts.delete_authorizations"
+LIST = "modelarts.get_authorizations"
 
 
 def seed(emulator, *user_ids):
@@ -44,17 +45,22 @@ def test_list_of_users_one_call_each_and_duplicates_removed(emulator, context):
     assert emulator.max_in_flight[DELETE] <= 2
 
 
-def test_unknown_user_404_counts_as_already_absent(emulator, context):
+def test_unknown_user_answered_modelarts_0429_is_already_absent(emulator, context):
     result = fn.handler({"user_id": "u-gone"}, context())
     assert result["status"] == "succeeded"
     assert by_user(result)["u-gone"]["outcome"] == "already_absent"
+    assert "ModelArts.0429" in by_user(result)["u-gone"]["reason"]
+    assert emulator.calls(DELETE)[0]["status"] == 400
+    assert emulator.calls(LIST) == [], "the documented not-found code is evidence enough"
 
 
-def test_dry_run_is_the_default_and_calls_nothing(emulator, context):
+def test_dry_run_is_the_default_reads_and_never_writes(emulator, context):
     seed(emulator, "u-alice")
-    result = fn.handler({"user_id": "u-alice"}, context(DRY_RUN=None))
+    result = fn.handler({"user_ids": ["u-alice", "u-never"]}, context(DRY_RUN=None))
     assert result["dry_run"] is True and by_user(result)["u-alice"]["outcome"] == "would_delete"
-    assert emulator.calls() == []
+    assert by_user(result)["u-never"]["outcome"] == "already_absent"
+    assert {call["method"] for call in emulator.calls()} == {"GET"}
+    assert result["upstream_calls"] == len(emulator.calls()) == 1
     assert emulator.modelarts.user_ids(PROJECT) == ["u-alice"]
 
 
@@ -63,7 +69,7 @@ def test_request_can_turn_dry_run_on_but_never_off(emulator, context):
     assert fn.handler({"user_id": "u-alice", "dry_run": True}, context())["dry_run"] is True
     result = fn.handler({"user_id": "u-alice", "dry_run": False}, context(DRY_RUN="true"))
     assert result["dry_run"] is True and "never off" in result["notes"][0]
-    assert emulator.calls() == []
+    assert emulator.calls(DELETE) == []
 
 
 def test_protected_users_are_skipped(emulator, context):
@@ -221,7 +227,8 @@ def test_endless_500_stops_within_the_time_budget_and_reports(emulator, context)
     seed(emulator, "u-1")
     emulator.inject(DELETE, status=500, times=None)
     response = fn.handler(apig_event("DELETE", query={"user_id": "u-1"}),
-                          context(timeout_seconds=2.0, MAX_ATTEMPTS="10"))
+                          context(timeout_seconds=2.0, MAX_ATTEMPTS="10", HTTP_CONNECT_TIMEOUT="0.2",
+                                  HTTP_READ_TIMEOUT="0.3"))
     assert response["statusCode"] == 502
     item = apig_body(response)["items"][0]
     assert item["outcome"] == "failed" and item["error_code"] == "EMU.500" and item["retryable"] is True
@@ -314,16 +321,88 @@ def test_log_level_follows_the_setting_between_warm_invocations(emulator, contex
     assert [line["event"] for line in log_lines(capsys.readouterr().out)] == ["invocation.rejected"]
 
 
-def test_work_done_before_a_bad_request_in_the_same_event_is_reported(emulator, context, capsys):
-    seed(emulator, "u-first")
+def test_a_bad_request_in_an_envelope_is_refused_alone(emulator, context, capsys):
+    seed(emulator, "u-first", "u-third")
     event = {"events": [{"id": "e1", "specversion": "1.0", "type": "t", "data": {"user_id": "u-first"}},
-                        {"id": "e2", "specversion": "1.0", "type": "t", "data": {"user_id": "bad/id"}}]}
+                        {"id": "e2", "specversion": "1.0", "type": "t", "data": {"user_id": "bad/id"}},
+                        {"id": "e3", "specversion": "1.0", "type": "t", "data": {"user_id": "u-third"}}]}
     result = fn.handler(event, context())
-    assert result["error_code"] == "FGR.InvalidRequest"
-    assert by_user(result["completed_before_the_error"])["u-first"]["outcome"] == "deleted"
+    assert result["status"] == "partially_failed"
+    assert [r["status"] for r in result["requests"]] == ["succeeded", "rejected", "succeeded"]
+    assert result["requests"][1]["error_code"] == "FGR.InvalidRequest"
+    assert by_user(result)["u-first"]["outcome"] == "deleted" and by_user(result)["u-third"]["request"] == 2
     assert emulator.modelarts.user_ids(PROJECT) == []
     audit = [line for line in log_lines(capsys.readouterr().out) if line["event"] == "revocation"]
-    assert [line["user_id"] for line in audit] == ["u-first"]
+    assert [line["user_id"] for line in audit] == ["u-first", "u-third"]
+
+
+# -- the real service's behaviour (docs/reference/real-services.md §1), under each emulator reading -----
+
+@pytest.mark.parametrize("sentinel", ["all-users", "ALL-USERS", "All_Users", "all", "ALL"])
+def test_every_spelling_of_everyone_is_guarded(emulator, context, sentinel):
+    seed(emulator, "u-1")
+    emulator.modelarts.seed_all_users(PROJECT)
+    for settings in ({}, {"ALLOW_ALL_USERS": "true", "PROTECTED_USER_IDS": "u-admin"}):
+        result = fn.handler({"user_id": sentinel}, context(**settings))
+        assert result["error_code"] == "FGR.Refused"
+    result = fn.handler({"user_ids": ["u-1", sentinel]}, context(ALLOW_ALL_USERS="true"))
+    assert result["error_code"] == "FGR.InvalidRequest"
+    assert emulator.calls(DELETE) == []
+
+
+def test_all_users_grant_is_deleted_by_its_own_name_when_allowed(emulator, context):
+    seed(emulator, "u-1")
+    emulator.modelarts.seed_all_users(PROJECT)
+    result = fn.handler({"user_id": "All-Users", "verify": True}, context(ALLOW_ALL_USERS="true"))
+    assert by_user(result)["all-users"]["outcome"] == "deleted"
+    assert [c["query"]["user_id"] for c in emulator.calls(DELETE)] == ["all-users"]
+    assert emulator.modelarts.user_ids(PROJECT) == ["u-1"]
+
+
+def test_verify_reports_access_kept_through_the_all_users_grant(emulator, context):
+    seed(emulator, "u-1")
+    emulator.modelarts.seed_all_users(PROJECT)
+    item = by_user(fn.handler({"user_id": "u-1", "verify": True}, context()))["u-1"]
+    assert item["outcome"] == "failed" and item["error_code"] == "FGR.AuthorizedThroughAllUsers"
+    assert item["retryable"] is False and '{"user_id": "all-users"}' in item["error_msg"]
+    assert "u-1" not in emulator.modelarts.user_ids(PROJECT)
+
+
+@pytest.mark.parametrize("reading", ["everything", "iam_only"])
+def test_all_is_verified_against_every_kind_of_entry(emulator, context, reading):
+    emulator.modelarts.reading["all"] = reading
+    seed(emulator, "u-1")
+    emulator.modelarts.seed_federated(PROJECT, None)
+    item = by_user(fn.handler({"user_id": "all", "verify": True}, context(ALLOW_ALL_USERS="true")))["all"]
+    if reading == "everything":
+        assert item["outcome"] == "deleted"
+    else:  # federated grants survive: said so, with what to do, and no endless retry
+        assert item["outcome"] == "failed" and item["error_code"] == "FGR.StillAuthorized"
+        assert "federate" in item["error_msg"] and item["retryable"] is False
+
+
+@pytest.mark.parametrize("reading", ["page", "item"])
+def test_the_listing_is_complete_under_both_offset_readings(emulator, context, reading):
+    emulator.modelarts.reading["offset"] = reading
+    for index in range(2300):
+        emulator.modelarts.seed(PROJECT, f"u-{index:04d}")
+    emulator.modelarts.seed_federated(PROJECT, None)
+    emulator.modelarts.seed_all_users(PROJECT)
+    emulator.modelarts.authorizations[PROJECT].pop("all-users")
+    emulator.inject(DELETE, status=500, times=None)  # the deletion fails: only a complete listing may judge it
+    result = fn.handler({"user_ids": ["u-2299", "u-9999"]}, context(MAX_ATTEMPTS="1"))
+    assert by_user(result)["u-2299"]["outcome"] == "failed", "an entry past the first pages was missed"
+    assert by_user(result)["u-9999"]["outcome"] == "deleted"  # the listing shows no access remains
+    offsets = [call["query"]["offset"] for call in emulator.calls(LIST)]
+    assert offsets[:2] == ["0", "1"] and len(offsets) <= (3 if reading == "page" else 4)
+
+
+def test_listing_entries_without_user_id_or_name_do_not_break_anything(emulator, context):
+    seed(emulator, "u-1")
+    emulator.modelarts.seed_federated(PROJECT, None)
+    emulator.modelarts.seed(PROJECT, "grp-1", None, user_type="federation-group")
+    result = fn.handler({"user_ids": ["u-1", "u-2"], "verify": True}, context())
+    assert [i["outcome"] for i in result["items"]] == ["deleted", "already_absent"]
 
 
 def exercise_every_call(emulator):

@@ -1,4 +1,4 @@
-"""The emulator's verifier against the SDK's published known-answer vectors (sdk.md §2.5)."""
+"""The emulator's verifier against the SDK's published known-answer vectors (docs/reference/sdk.md §2.5)."""
 
 from __future__ import annotations
 

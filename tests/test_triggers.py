@@ -96,9 +96,9 @@ def test_eventgrid_envelope_gives_one_payload_per_event():
     assert trigger.payloads == ({"user_id": "a"}, {"user_id": "b"}) and trigger.correlation_id == "e1,e2"
 
 
-def test_smn_message_must_be_json():
-    with pytest.raises(InvalidRequest):
-        triggers.parse(reference_event("smn.json"))
+def test_smn_message_must_be_json_and_refuses_that_record_alone():
+    (payload,) = triggers.parse(reference_event("smn.json")).payloads
+    assert isinstance(payload, InvalidRequest) and payload.field == "record[0].smn.message"
 
 
 @pytest.mark.parametrize("event", [None, [], "text", 3])

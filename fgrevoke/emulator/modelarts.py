@@ -1,23 +1,37 @@
 """ModelArts authorization management: CreateAuthorization, GetAuthorizations, DeleteAuthorizations.
 
 Shapes from the ModelArts API reference (CreateAuthorization, GetAuthorizations,
-DeleteAuthorizations) and the SDK models. Error codes for these cases are not documented; the
-emulator's own are marked ``ModelArts.EMU*``.
+DeleteAuthorizations) and the SDK models; behaviour from docs/reference/real-services.md §1:
+- deleting an authorization that does not exist answers 400 ``ModelArts.0429`` (ModelArts error
+  codes, opentelekomcloud-docs/modelarts api-ref/source/appendix/error_codes.rst);
+- the grant for all IAM users is the entry ``user_id``/``user_name`` ``all-users``, deleted by
+  ``DELETE ?user_id=all-users`` (same docs, use_cases/managing_modelarts_authorization.rst;
+  terraform-provider-huaweicloud modelarts authorization acceptance test);
+- listings also hold federated entries (no ``user_id``, ``user_name`` may be null) and other
+  ``user_type``s (SDK ``authorization_response.py``).
+
+Readings where the docs leave it open (``READINGS``; set ``reading`` per test):
+- ``offset``: ``page`` (the API reference: the start page) or ``item`` (golangsdk's generic pager);
+- ``all``: ``everything`` (every entry goes) or ``iam_only`` (federated and all-users entries stay).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 from fgrevoke.emulator.server import Emulator, Reply, Request, error
 
 BASE = "/v2/{project_id}/authorizations"
+ALL_USERS = "all-users"
+READINGS = {"offset": ("page", "item"), "all": ("everything", "iam_only")}
+NOT_FOUND = ("ModelArts.0429", "The authorization does not exist. Check whether the user_id is correct.")
 
 
 class ModelArts:
     def __init__(self, emulator: Emulator) -> None:
         self.authorizations: Dict[str, Dict[str, Dict[str, Any]]] = {}
+        self.reading = {name: options[0] for name, options in READINGS.items()}
         emulator.route("POST", BASE, "modelarts.create_authorization", self.create,
                        "modelarts:authorization:create")
         emulator.route("GET", BASE, "modelarts.get_authorizations", self.list, "modelarts:authorization:list")
@@ -26,13 +40,27 @@ class ModelArts:
 
     def reset(self) -> None:
         self.authorizations.clear()
+        self.reading = {name: options[0] for name, options in READINGS.items()}
 
-    def seed(self, project_id: str, user_id: str, user_name: str = "", content: str = "modelarts_agency") -> None:
+    def seed(self, project_id: str, user_id: str, user_name: Optional[str] = "", content: str = "modelarts_agency",
+             user_type: str = "iam") -> None:
         self._project(project_id)[user_id] = {
-            "user_id": user_id, "type": "agency", "content": content, "user_name": user_name or user_id,
-            "user_type": "iam", "create_time": int(time.time() * 1000)}
+            "user_id": user_id, "type": "agency", "content": content,
+            "user_name": user_id if user_name == "" else user_name, "user_type": user_type,
+            "create_time": int(time.time() * 1000)}
 
-    def user_ids(self, project_id: str) -> list:
+    def seed_all_users(self, project_id: str) -> None:
+        """The grant for all IAM users, as the use-case docs list it."""
+        self.seed(project_id, ALL_USERS, ALL_USERS, user_type=ALL_USERS)
+
+    def seed_federated(self, project_id: str, user_name: Optional[str]) -> str:
+        """A federated user's grant: no user_id; keyed here by a private id the API never shows."""
+        key = f"federated:{user_name}:{len(self._project(project_id))}"
+        self._project(project_id)[key] = {"type": "agency", "content": "modelarts_agency", "user_name": user_name,
+                                          "user_type": "federate", "create_time": int(time.time() * 1000)}
+        return key
+
+    def user_ids(self, project_id: str) -> List[str]:
         return sorted(self._project(project_id))
 
     def _project(self, project_id: str) -> Dict[str, Dict[str, Any]]:
@@ -42,27 +70,33 @@ class ModelArts:
         body = request.json() or {}
         user_id = body.get("user_id")
         if not isinstance(user_id, str) or not user_id:
-            return error(400, "ModelArts.EMU400", "user_id is required")
+            return error(400, "ModelArts.0001", "user_id is required")
         self.seed(request.project_id, user_id, body.get("user_name") or "", body.get("content") or "")
         return Reply(200, {"result": "true"})
 
     def list(self, request: Request) -> Reply:
         limit = int(request.arg("limit") or 1000)
-        page = int(request.arg("offset") or 0)  # documented as the start page
-        if not 1 <= limit <= 1000 or page < 0:
-            return error(400, "ModelArts.EMU400", "limit must be 1..1000 and offset >= 0")
-        entries = sorted(self._project(request.project_id).values(), key=lambda e: e["user_name"])
+        offset = int(request.arg("offset") or 0)
+        if not 1 <= limit <= 1000 or offset < 0:
+            return error(400, "ModelArts.0001", "limit must be 1..1000 and offset >= 0")
+        entries = sorted(self._project(request.project_id).values(),
+                         key=lambda e: (str(e.get("user_name")), str(e.get("user_id"))))
         if request.arg("order") == "DESC":
             entries.reverse()
-        return Reply(200, {"total_count": len(entries), "auth": entries[page * limit:(page + 1) * limit]})
+        start = offset * limit if self.reading["offset"] == "page" else offset
+        return Reply(200, {"total_count": len(entries), "auth": entries[start:start + limit]})
 
     def delete(self, request: Request) -> Reply:
         user_id = request.arg("user_id")
         if not user_id:
-            return error(400, "ModelArts.EMU400", "user_id is required")
+            return error(400, "ModelArts.0001", "user_id is required")
         authorizations = self._project(request.project_id)
         if user_id == "all":
-            authorizations.clear()
+            keep = self.reading["all"] == "iam_only"
+            for key in [k for k, e in authorizations.items() if not keep or e.get("user_type") == "iam"]:
+                del authorizations[key]
         elif authorizations.pop(user_id, None) is None:
-            return error(404, "ModelArts.EMU404", f"no authorization found for user {user_id}")
+            return error(400, *NOT_FOUND)
+        if user_id == ALL_USERS:
+            return Reply(200, {"result": True, "success_message": "Delete all-users auth info successfully!"})
         return Reply(200, {"result": "true"})

@@ -1,4 +1,4 @@
-"""Server-side check of SDK-HMAC-SHA256 signatures (algorithm: ../shared/reference/sdk.md §2.3).
+"""Server-side check of SDK-HMAC-SHA256 signatures (algorithm: docs/reference/sdk.md §2.3).
 
 Developer tooling only: the product signs with the SDK and never by hand.
 """

@@ -3,55 +3,42 @@
 ``DELETE /v2/{project_id}/authorizations?user_id=<id|all>`` through
 ``ModelArtsClient.delete_authorizations`` (SDK ``huaweicloudsdkmodelarts.v1``).
 Request: ``{"user_id": "..."}`` or ``{"user_ids": [...]}``, optional ``dry_run`` and ``verify``.
+
+Two values mean every user (docs/reference/real-services.md §1.3): ``all`` (the API reference) and
+``all-users`` (the name of the all-IAM-users grant in Huawei's use-case docs and Terraform provider).
+Either, in any letter case or spelling with ``-``/``_``/``.``, is honoured only asked alone, with
+ALLOW_ALL_USERS on and PROTECTED_USER_IDS empty, and never from an IAM user deletion.
 """
 
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable, Dict, List, Set
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from shared import fields, manifest, paging, retry, runtime
+from shared import fields, listing, manifest, retry, runtime
 from shared.clients import MODELARTS
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest, Refused
-from shared.outcomes import FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
+from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
 
 OPERATION = "modelarts.delete_authorizations"
 # The agency's least privilege: every action a call of this function needs (API reference pages).
 REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
-ALL_USERS = "all"
+ALL, ALL_USERS = "all", "all-users"  # the API reference's keyword; the all-IAM-users grant's user_id
 PAGE_SIZE = 1000  # GetAuthorizations' largest page
+# ModelArts answers "not found" with 400 ModelArts.0429 "The authorization does not exist"
+# (ModelArts API reference, error codes; real-services.md §1.2). No other answer proves absence.
+NOT_FOUND = frozenset({"ModelArts.0429"})
 
 
 def handler(event: Any, context: Any) -> Any:
     return runtime.handle(event, context, operation=OPERATION, revoke=revoke)
 
 
-def revoke(invocation: runtime.Invocation) -> Report:
-    protected = invocation.source.item_set("PROTECTED_USER_IDS")
-    user_ids, verify = _request(invocation)
-    report = invocation.report()
-    if user_ids == [ALL_USERS]:
-        _guard_all_users(invocation, protected)
-    targets = [user_id for user_id in user_ids if user_id not in protected]
-    report.items.extend(Outcome({"user_id": user_id}, SKIPPED_PROTECTED, reason="listed in PROTECTED_USER_IDS")
-                        for user_id in user_ids if user_id in protected)
-    if invocation.dry_run:
-        report.items.extend(Outcome({"user_id": user_id}, WOULD_DELETE) for user_id in targets)
-        return report
-    client = invocation.client(MODELARTS)
-    sdk = MODELARTS.sdk()
-    outcomes = bounded_map(lambda user_id: invocation.attempt(
-        {"user_id": user_id},
-        lambda: client.delete_authorizations(sdk.DeleteAuthorizationsRequest(user_id=user_id))),
-        targets, invocation.settings.max_concurrency)
-    listing = _listing(invocation, client)
-    if verify:
-        _verify(outcomes, listing)
-    invocation.reconcile(outcomes, lambda item: item.target["user_id"],
-                         lambda: listing() | ({ALL_USERS} if listing() else set()))
-    report.items.extend(outcomes)
-    return report
+def everyone(user_id: str) -> Optional[str]:
+    """The documented sentinel a value means (``all`` or ``all-users``), or None for an ordinary id."""
+    squeezed = user_id.casefold().replace("-", "").replace("_", "").replace(".", "")
+    return {"all": ALL, "allusers": ALL_USERS}.get(squeezed)
 
 
 def validate_request(payload: Dict[str, Any]) -> None:
@@ -59,76 +46,150 @@ def validate_request(payload: Dict[str, Any]) -> None:
     _parse(payload)
 
 
-def _request(invocation: runtime.Invocation) -> "tuple[List[str], bool]":
+def revoke(invocation: runtime.Invocation) -> Report:
+    protected = invocation.source.protected("PROTECTED_USER_IDS", fields.identifier)
+    user_ids, verify = _request(invocation)
+    report = invocation.report()
+    if any(everyone(user_id) for user_id in user_ids):
+        _guard_everyone(invocation, user_ids[0], protected)
+    targets = [user_id for user_id in user_ids if user_id.casefold() not in protected]
+    report.items.extend(Outcome({"user_id": user_id}, SKIPPED_PROTECTED, reason="listed in PROTECTED_USER_IDS")
+                        for user_id in user_ids if user_id.casefold() in protected)
+    if not targets:
+        return report
+    client = invocation.client(MODELARTS)
+    authorized = _listing(invocation, client)
+    if invocation.dry_run:
+        report.items.extend(_preview(targets, authorized))
+        return report
+    sdk = MODELARTS.sdk()
+    outcomes = bounded_map(lambda user_id: invocation.attempt(
+        [{"user_id": user_id}],
+        lambda: client.delete_authorizations(sdk.DeleteAuthorizationsRequest(user_id=user_id)),
+        operation="modelarts.delete_authorizations", gone_codes=NOT_FOUND),
+        targets, invocation.settings.max_concurrency)
+    invocation.reconcile(outcomes, lambda item: item.target["user_id"], lambda: _holders(authorized()))
+    if verify:  # after reconcile: what verify finds is remaining access, not a transport failure
+        _verify(outcomes, authorized)
+    report.items.extend(outcomes)
+    return report
+
+
+def _request(invocation: runtime.Invocation) -> Tuple[List[str], bool]:
     if invocation.offboarding is not None:  # CTS deleteUser: revoke the deleted user, then check
-        return [fields.identifier(invocation.offboarding.user_id, "cts.resource_id")], True
+        user_id = fields.identifier(invocation.offboarding.user_id, "cts.resource_id")
+        if everyone(user_id):
+            raise Refused(f"the IAM deleteUser trace names the user {user_id!r}, which ModelArts reads as every "
+                          "user: an IAM user deletion never revokes everyone", field="cts.resource_id")
+        return [user_id], True
     return _parse(invocation.payload)
 
 
-def _parse(payload: Dict[str, Any]) -> "tuple[List[str], bool]":
+def _parse(payload: Dict[str, Any]) -> Tuple[List[str], bool]:
     fields.reject_unknown(payload, ("user_id", "user_ids", "dry_run", "verify", "project_id"))
     verify = bool(fields.optional_bool(payload, "verify"))
     if ("user_id" in payload) == ("user_ids" in payload):
         raise InvalidRequest('give exactly one of "user_id" (one id, or "all") and "user_ids" (a list)',
                              field="user_id")
     if "user_id" in payload:
-        user_id = payload["user_id"]
-        if isinstance(user_id, str) and user_id.lower() == ALL_USERS:
-            return [ALL_USERS], verify
-        return [fields.identifier(user_id, "user_id")], verify
+        user_id = fields.identifier(payload["user_id"], "user_id")
+        return [everyone(user_id) or user_id], verify
     user_ids = fields.identifiers(payload, "user_ids") or []
     for index, user_id in enumerate(user_ids):
-        if user_id.lower() == ALL_USERS:
-            raise InvalidRequest(f'user_ids[{index}] is "all": revoking every user must be asked '
-                                 'alone, as {"user_id": "all"}', field=f"user_ids[{index}]")
+        if everyone(user_id):
+            raise InvalidRequest(f'user_ids[{index}] is {user_id!r}, which means every user: revoking every '
+                                 'user must be asked alone, as {"user_id": "all"}', field=f"user_ids[{index}]")
     return user_ids, verify
 
 
-def _guard_all_users(invocation: runtime.Invocation, protected: Set[str]) -> None:
+def _guard_everyone(invocation: runtime.Invocation, user_id: str, protected: FrozenSet[str]) -> None:
     if not invocation.source.flag("ALLOW_ALL_USERS", False):
-        raise Refused('user_id "all" revokes every user\'s authorization and is refused: set '
+        raise Refused(f'user_id "{user_id}" revokes every user\'s authorization and is refused: set '
                       "ALLOW_ALL_USERS=true on the function to allow it", field="user_id")
     if protected:
-        raise Refused('user_id "all" would also revoke the users in PROTECTED_USER_IDS: the API '
+        raise Refused(f'user_id "{user_id}" would also revoke the users in PROTECTED_USER_IDS: the API '
                       "cannot spare them, so revoke the other users by id", field="user_id")
 
 
-def _listing(invocation: runtime.Invocation, client: Any) -> Callable[[], Set[str]]:
-    """GetAuthorizations at most once per invocation, shared by verify and reconcile."""
-    cache: List[Set[str]] = []
+Entries = List[Dict[str, Any]]
 
-    def user_ids() -> Set[str]:
+
+def _listing(invocation: runtime.Invocation, client: Any) -> Callable[[], Entries]:
+    """GetAuthorizations (complete, or raising) at most once per invocation."""
+    cache: List[Entries] = []
+
+    def entries() -> Entries:
         if not cache:
-            cache.append(_authorized_user_ids(invocation, client))
+            cache.append(_authorizations(invocation, client))
         return cache[0]
 
-    return user_ids
+    return entries
 
 
-def _verify(outcomes: List[Outcome], listing: Callable[[], Set[str]]) -> None:
+def _holders(entries: Entries) -> Set[str]:
+    """Who the listing shows authorized: user ids, plus ``all`` while any grant remains and
+    ``all-users`` while the all-IAM-users grant does. Federated entries have no user_id."""
+    held = {str(entry["user_id"]) for entry in entries if isinstance(entry.get("user_id"), str)}
+    if entries:
+        held.add(ALL)
+    if any(_is_all_users_grant(entry) for entry in entries):
+        held.add(ALL_USERS)
+    return held
+
+
+def _is_all_users_grant(entry: Dict[str, Any]) -> bool:
+    return entry.get("user_id") == ALL_USERS or entry.get("user_type") == ALL_USERS
+
+
+def _preview(targets: List[str], authorized: Callable[[], Entries]) -> List[Outcome]:
+    """A dry run reads the listing: would_delete only for grants that exist."""
+    try:
+        held = _holders(authorized())
+    except retry.UpstreamCallFailed as failure:
+        return [runtime.outcome_of_failure({"user_id": user_id}, failure.error) for user_id in targets]
+    return [Outcome({"user_id": user_id}, WOULD_DELETE) if user_id in held else
+            Outcome({"user_id": user_id}, ALREADY_ABSENT, reason="GetAuthorizations does not list it")
+            for user_id in targets]
+
+
+def _verify(outcomes: List[Outcome], authorized: Callable[[], Entries]) -> None:
     """Report access that is still there after the deletions (GetAuthorizations)."""
     try:
-        remaining = listing()
+        entries = authorized()
     except retry.UpstreamCallFailed as failure:
         for item in outcomes:
             if item.outcome != FAILED:
                 item.reason = f"not verified: GetAuthorizations failed with {failure.error.error_code}"
         return
+    held = _holders(entries)
     for item in outcomes:
+        if item.outcome == FAILED:
+            continue
         user_id = item.target["user_id"]
-        still_there = bool(remaining) if user_id == ALL_USERS else user_id in remaining
-        if still_there and item.outcome != FAILED:
-            item.outcome, item.error_code, item.transient = FAILED, "FGR.StillAuthorized", True
-            item.error_msg = "GetAuthorizations still lists an authorization for this user after the deletion"
+        if user_id == ALL and entries:
+            kinds = sorted({str(entry.get("user_type") or "unknown") for entry in entries})
+            _still(item, f"GetAuthorizations still lists {len(entries)} authorization(s) (user_type "
+                         f"{', '.join(kinds)}) after the deletion of every user's; delete those by id, "
+                         'or with {"user_id": "all-users"} for the all-users grant', transient=False)
+        elif user_id in held:
+            _still(item, "GetAuthorizations still lists an authorization for this user after the deletion",
+                   transient=True)
+        elif user_id != ALL and ALL_USERS in held:
+            _still(item, "this user's own authorization is gone, but the all-users authorization still "
+                         "authorizes every IAM user, this one included: revoke it with "
+                         '{"user_id": "all-users"} (needs ALLOW_ALL_USERS) to take the access away',
+                   transient=False, code="FGR.AuthorizedThroughAllUsers")
 
 
-def _authorized_user_ids(invocation: runtime.Invocation, client: Any) -> Set[str]:
+def _still(item: Outcome, message: str, *, transient: bool, code: str = "FGR.StillAuthorized") -> None:
+    item.outcome, item.error_code, item.error_msg, item.transient = FAILED, code, message, transient
+
+
+def _authorizations(invocation: runtime.Invocation, client: Any) -> Entries:
     sdk = MODELARTS.sdk()
 
-    def page(number: int) -> Any:
-        request = sdk.GetAuthorizationsRequest(limit=PAGE_SIZE, offset=number)
-        return invocation.call(partial(client.get_authorizations, request)).to_json_object()
+    def page(offset: int) -> Any:
+        request = sdk.GetAuthorizationsRequest(limit=PAGE_SIZE, offset=offset)
+        return invocation.read(partial(client.get_authorizations, request), operation="modelarts.get_authorizations")
 
-    # The API documents offset as the start *page* of the list, not an item index.
-    entries = paging.all_entries(page, "auth", "total_count", by_page=True)
-    return {str(entry["user_id"]) for entry in entries if entry.get("user_id")}
+    return listing.complete(page, items="auth", total="total_count", what="GetAuthorizations")

@@ -13,18 +13,18 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from shared import fields, manifest, paging, retry, runtime
+from shared import fields, listing, manifest, retry, runtime
 from shared.batching import chunked
 from shared.clients import WORKSPACE
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest
-from shared.outcomes import ALREADY_ABSENT, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
+from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
 
 OPERATION = "workspace.batch_delete_access_policies"
 # The agency's least privilege: every action a call of this function needs (API reference pages).
 REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
 MAX_BATCH = 100  # policy_id_list maxItems in the API definition
-LIST_PAGE = 100  # ListAccessPolicies' largest page
+LIST_PAGE, MAX_OFFSET = 100, 99  # ListAccessPolicies: limit 0-100, offset 0-99
 ACCESS_CONTROL_TYPES = ("ACCESS_TYPE", "IP_WHITE_LIST")
 FILTERS = ("older_than_days", "policy_name", "access_control_type", "only_disabled")
 Policy = Dict[str, Any]
@@ -35,7 +35,7 @@ def handler(event: Any, context: Any) -> Any:
 
 
 def revoke(invocation: runtime.Invocation) -> Report:
-    protected = invocation.source.item_set("PROTECTED_POLICY_IDS")
+    protected = invocation.source.protected("PROTECTED_POLICY_IDS", fields.identifier)
     batch_size = invocation.source.integer("POLICY_BATCH_SIZE", MAX_BATCH, 1, MAX_BATCH)
     policy_ids, selection = _request(invocation.payload)
     report = invocation.report()
@@ -46,8 +46,8 @@ def revoke(invocation: runtime.Invocation) -> Report:
         policy_ids = list(reasons)
         report.details["selection"] = {"filters": selection, "listed": listed, "matched": len(policy_ids)}
     report.items.extend(Outcome({"policy_id": p}, SKIPPED_PROTECTED, reason="listed in PROTECTED_POLICY_IDS")
-                        for p in policy_ids if p in protected)
-    targets = [p for p in policy_ids if p not in protected]
+                        for p in policy_ids if p.casefold() in protected)
+    targets = [p for p in policy_ids if p.casefold() not in protected]
     if invocation.dry_run:
         report.items.extend(Outcome({"policy_id": p}, WOULD_DELETE, reason=reasons.get(p)) for p in targets)
         return report
@@ -64,13 +64,14 @@ def revoke(invocation: runtime.Invocation) -> Report:
 
 def _delete_batch(invocation: runtime.Invocation, client: Any, batch: List[str]) -> List[Outcome]:
     first = _delete(invocation, client, batch)
-    if first.outcome != ALREADY_ABSENT:
+    if first.outcome != FAILED:
         return _each(batch, first)
-    # A 404 names ids that are gone; whether the others went with them is not documented, so look.
+    # Whether a batch holding an unknown id fails whole, or deletes the rest, is not documented
+    # (docs/reference/real-services.md §2.2): look, then retry what remains.
     try:
         present = _existing_ids(invocation, client)
     except retry.UpstreamCallFailed as failure:
-        return _each(batch, runtime.outcome_of_failure({}, failure.error, not_found_is_done=False))
+        return _each(batch, runtime.outcome_of_failure({}, failure.error))
     remaining = [p for p in batch if p in present]
     gone = [Outcome({"policy_id": p}, ALREADY_ABSENT, reason="not in the project's access policies")
             for p in batch if p not in present]
@@ -80,7 +81,8 @@ def _delete_batch(invocation: runtime.Invocation, client: Any, batch: List[str])
 def _delete(invocation: runtime.Invocation, client: Any, batch: List[str]) -> Outcome:
     sdk = WORKSPACE.sdk()
     request = sdk.BatchDeleteAccessPoliciesRequest(body=sdk.BatchDeleteAccessPoliciesReq(policy_id_list=batch))
-    return invocation.attempt({}, partial(client.batch_delete_access_policies, request))
+    return invocation.attempt([{"policy_id": p} for p in batch], partial(client.batch_delete_access_policies, request),
+                              operation="workspace.batch_delete_access_policies")
 
 
 def _each(batch: List[str], outcome: Outcome) -> List[Outcome]:
@@ -163,9 +165,10 @@ def _list(invocation: runtime.Invocation, client: Any, access_control_type: Opti
     def page(offset: int) -> Any:
         request = sdk.ListAccessPoliciesRequest(access_control_type=access_control_type, limit=LIST_PAGE,
                                                 offset=offset)
-        return invocation.call(partial(client.list_access_policies, request)).to_json_object()
+        return invocation.read(partial(client.list_access_policies, request),
+                               operation="workspace.list_access_policies")
 
-    return paging.all_entries(page, "policies", "total")
+    return listing.complete(page, items="policies", total="total", what="ListAccessPolicies", max_offset=MAX_OFFSET)
 
 
 def _existing_ids(invocation: runtime.Invocation, client: Any) -> Set[str]:

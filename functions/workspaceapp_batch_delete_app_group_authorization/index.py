@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from shared import fields, manifest, paging, retry, runtime
+from shared import fields, listing, manifest, retry, runtime
 from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
@@ -39,11 +39,11 @@ def handler(event: Any, context: Any) -> Any:
 
 def revoke(invocation: runtime.Invocation) -> Report:
     groups, accounts = _request(invocation)
-    protected = {name.lower() for name in invocation.source.items("PROTECTED_ACCOUNTS")}
+    protected = invocation.source.protected("PROTECTED_ACCOUNTS", fields.name)
     report = invocation.report()
-    kept = [account for account in accounts if account["account"].lower() not in protected]
+    kept = [account for account in accounts if account["account"].casefold() not in protected]
     report.items.extend(Outcome(_target(group, account), SKIPPED_PROTECTED, reason="listed in PROTECTED_ACCOUNTS")
-                        for account in accounts if account["account"].lower() in protected
+                        for account in accounts if account["account"].casefold() in protected
                         for group in groups or [DISCOVER])
     if not kept:
         if not accounts:
@@ -79,7 +79,9 @@ def _remove(invocation: runtime.Invocation, client: Any, call: Tuple[List[str], 
     sdk = WORKSPACEAPP.sdk()
     body = sdk.AppGroupAuthorizeReq(app_group_ids=groups, accounts=[sdk.AccountInfo(**a) for a in accounts])
     request = sdk.BatchDeleteAppGroupAuthorizationRequest(body=body)
-    outcome = invocation.attempt({}, partial(client.batch_delete_app_group_authorization, request))
+    outcome = invocation.attempt([_target(group, account) for group in groups for account in accounts],
+                                 partial(client.batch_delete_app_group_authorization, request),
+                                 operation="workspaceapp.batch_delete_app_group_authorization")
     return [replace(outcome, target=_target(group, account)) for group in groups for account in accounts]
 
 
@@ -107,7 +109,7 @@ def _discover(invocation: runtime.Invocation, client: Any, account: Account) -> 
     try:
         return _groups_of(invocation, client, account)
     except retry.UpstreamCallFailed as failure:
-        outcome = runtime.outcome_of_failure(_target(DISCOVER, account), failure.error, not_found_is_done=False)
+        outcome = runtime.outcome_of_failure(_target(DISCOVER, account), failure.error)
         outcome.reason = "could not list the account's application groups"
         return outcome
 
@@ -119,9 +121,10 @@ def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) ->
     def page(offset: int) -> Any:
         request = sdk.ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, account=account["account"],
                                                        account_type=account["account_type"])
-        return invocation.call(partial(client.list_app_group_authorization, request)).to_json_object()
+        return invocation.read(partial(client.list_app_group_authorization, request),
+                               operation="workspaceapp.list_app_group_authorization")
 
-    entries = paging.all_entries(page, "authorizations", "count")
+    entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization")
     return list(dict.fromkeys(entry["app_group_id"] for entry in entries
                               if entry.get("account") == account["account"] and entry.get("app_group_id")))
 
@@ -142,7 +145,7 @@ def _request(invocation: runtime.Invocation) -> Tuple[Optional[List[str]], List[
         if not name:
             raise InvalidRequest("the IAM deleteUser trace has no resource_name (the user name Workspace App "
                                  "matches accounts by)", field="cts.resource_name")
-        accounts = [{"account": _text(name, "cts.resource_name"), "account_type": "USER"}]
+        accounts = [{"account": fields.name(name, "cts.resource_name"), "account_type": "USER"}]
     else:
         fields.reject_unknown(payload, REQUEST_FIELDS)
         accounts = _accounts(payload)
@@ -191,9 +194,9 @@ def _person(person: Any, where: str) -> Account:
         raise InvalidRequest(f"{where} must be an object with user_name and optional domain", field=where)
     if where:
         fields.reject_unknown(person, ("user_name", "domain"), where)
-    account = {"account": _text(person.get("user_name"), prefix + "user_name"), "account_type": "USER"}
+    account = {"account": fields.name(person.get("user_name"), prefix + "user_name"), "account_type": "USER"}
     if person.get("domain") is not None:
-        account["domain"] = _text(person["domain"], prefix + "domain")
+        account["domain"] = fields.name(person["domain"], prefix + "domain")
     return account
 
 
@@ -204,7 +207,7 @@ def _account(entry: Any, where: str) -> Account:
     if not isinstance(entry, dict):
         raise InvalidRequest(f"{where} must be an account name or an AccountInfo object", field=where)
     fields.reject_unknown(entry, ACCOUNT_FIELDS, where)
-    account = {name: _text(entry[name], f"{where}.{name}") for name in ACCOUNT_FIELDS if entry.get(name) is not None}
+    account = {key: fields.name(entry[key], f"{where}.{key}") for key in ACCOUNT_FIELDS if entry.get(key) is not None}
     if "account" not in account:
         raise InvalidRequest(f"{where}.account (the user or user group name) is required", field=f"{where}.account")
     if account.get("account_type") not in ACCOUNT_TYPES:
@@ -213,13 +216,6 @@ def _account(entry: Any, where: str) -> Account:
         raise InvalidRequest(f"{where}.platform_type must be AD, LOCAL or SYSTEM", field=f"{where}.platform_type")
     return account
 
-
-def _text(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not value.strip() or value != value.strip() or len(value) > 256 or \
-            any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise InvalidRequest(f"{field} must be non-empty text (at most 256 characters) without control "
-                             "characters or surrounding spaces", field=field)
-    return value
 
 
 def _unique(accounts: List[Account]) -> List[Account]:
