@@ -14,9 +14,9 @@ import threading
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple, Union
 
-from shared.errors import ConfigurationError
+from shared.errors import ConfigurationError, InvalidRequest
 
 if TYPE_CHECKING:  # shared.clients imports shared.settings, which imports this module
     from shared.clients import Service
@@ -56,6 +56,7 @@ class Setting:
     pattern_doc: str = ""  # what a match looks like, for the error message
     required: bool = False  # no default: the template must give it
     secret: bool = False  # only ever in EncryptedVariables
+    entry: Optional[Callable[[Any, str], Any]] = None  # a LIST entry's parser (the request field's own)
 
     def parse(self, raw: Optional[str]) -> Any:
         """The typed value of ``raw`` (absent or blank: the default); the error names the setting."""
@@ -69,7 +70,7 @@ class Setting:
         if self.kind in (Kind.INTEGER, Kind.SECONDS):
             return self._number(value)
         if self.kind is Kind.LIST:
-            return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+            return self._entries(value)
         if self.kind is Kind.CHOICE:
             return self._choice(value)
         if self.pattern and not re.match(self.pattern, value):
@@ -139,6 +140,15 @@ class Setting:
                                      f"{_number_text(self.high)}, not {value!r}", field=self.name)
         return number
 
+    def _entries(self, value: str) -> Tuple[Any, ...]:
+        entries = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+        if self.entry is None:
+            return entries
+        try:  # a bad entry is a configuration error, never a silent miss
+            return tuple(self.entry(item, f"{self.name}[{index}]") for index, item in enumerate(entries))
+        except InvalidRequest as problem:
+            raise ConfigurationError(f"setting {problem.message}", field=self.name) from None
+
     def _choice(self, value: str) -> str:
         for choice in self.choices:
             if value.upper() == choice.upper():
@@ -165,8 +175,8 @@ def seconds(name: str, doc: str, default: float, low: float, high: float) -> Set
     return Setting(name, Kind.SECONDS, doc, default, low, high)
 
 
-def items(name: str, doc: str) -> Setting:
-    return Setting(name, Kind.LIST, doc, ())
+def items(name: str, doc: str, entry: Optional[Callable[[Any, str], Any]] = None) -> Setting:
+    return Setting(name, Kind.LIST, doc, (), entry=entry)
 
 
 def choice(name: str, doc: str, default: str, choices: Tuple[str, ...]) -> Setting:

@@ -175,3 +175,10 @@ def test_json_output_lists_every_error():
     done = validate("--json", "--param", "Region=cn-north-1", "--param", 'PolicyCleanupRequest={"select": {}}')
     report = json.loads(done.stdout)
     assert done.returncode == 1 and report["valid"] is False and len(report["errors"]) == 3
+
+
+def test_a_protected_list_entry_the_function_would_refuse_is_named():
+    lines = errors_of(validate("--param", "ProtectedUserIds=u-1,u 2"))
+    assert lines == [
+        f"Resources.{MODELARTS}.Properties.Environment.Variables.PROTECTED_USER_IDS: setting PROTECTED_USER_IDS[1] is "
+        "not a valid id: use letters, digits, '-', '_' and '.' (at most 128, no spaces or control characters)"]

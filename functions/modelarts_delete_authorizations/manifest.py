@@ -1,5 +1,6 @@
 """ModelArts DeleteAuthorizations: what it calls, what its agency must allow, what it reads."""
 
+from shared import fields
 from shared.clients import MODELARTS
 from shared.manifest import Action, FunctionManifest, flag, items
 
@@ -14,7 +15,8 @@ MANIFEST = FunctionManifest(
         Action("modelarts:authorization:list", "GetAuthorizations: verify, and look again after a failed call"),
     ),
     settings=(
-        items("PROTECTED_USER_IDS", "IAM user ids never revoked (reported as skipped_protected)"),
+        items("PROTECTED_USER_IDS", "IAM user ids never revoked, in any letter case (reported as skipped_protected)",
+              fields.identifier),
         flag("ALLOW_ALL_USERS", 'allow the request {"user_id": "all"}, which revokes every user at once', False),
     ),
 )

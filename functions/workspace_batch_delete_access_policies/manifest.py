@@ -1,5 +1,6 @@
 """Workspace BatchDeleteAccessPolicies: what it calls, what its agency must allow, what it reads."""
 
+from shared import fields
 from shared.clients import WORKSPACE
 from shared.manifest import Action, FunctionManifest, flag, integer, items
 
@@ -16,7 +17,8 @@ MANIFEST = FunctionManifest(
                                       "owns an ELB IP group)", called=False),
     ),
     settings=(
-        items("PROTECTED_POLICY_IDS", "access policy ids never deleted (reported as skipped_protected)"),
+        items("PROTECTED_POLICY_IDS", "access policy ids never deleted, in any letter case (reported as "
+                                      "skipped_protected)", fields.identifier),
         integer("POLICY_BATCH_SIZE", "policy ids per BatchDeleteAccessPolicies call (the API takes at most 100)",
                 100, 1, 100),
         flag("ALLOW_ENABLED_POLICY_DELETION", "allow deleting access policies that are in force (is_enable=true); "

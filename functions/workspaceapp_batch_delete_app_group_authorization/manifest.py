@@ -1,5 +1,6 @@
 """Workspace App BatchDeleteAppGroupAuthorization: what it calls, what its agency must allow, what it reads."""
 
+from shared import fields
 from shared.clients import WORKSPACEAPP
 from shared.manifest import Action, FunctionManifest, items, text
 
@@ -15,7 +16,7 @@ MANIFEST = FunctionManifest(
     ),
     settings=(
         items("PROTECTED_ACCOUNTS", "account names never removed, in any letter case (reported as "
-                                    "skipped_protected)"),
+                                    "skipped_protected)", fields.name),
         items("APP_GROUP_IDS", "the application groups people are removed from when a request names none; "
                                "* finds each person's groups"),
         text("WORKSPACE_ACCOUNT_MAPPING",
