@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from fgrevoke.emulator.server import Emulator, Reply, Request, error
 
@@ -39,6 +39,7 @@ class WorkspaceApp:
     def __init__(self, emulator: Emulator) -> None:
         self.groups: Dict[str, Dict[str, Dict[str, Any]]] = {}
         self.authorizations: Dict[str, Dict[Key, Dict[str, Any]]] = {}
+        self._by_name: Dict[str, Dict[str, Set[Key]]] = {}  # project -> account name -> keys: fast listings
         self.reading = {name: options[0] for name, options in READINGS.items()}
         emulator.route("POST", "/v1/{project_id}/app-groups", "workspaceapp.create_app_group", self.create_group,
                        "workspace:appGroup:create")
@@ -57,6 +58,7 @@ class WorkspaceApp:
     def reset(self) -> None:
         self.groups.clear()
         self.authorizations.clear()
+        self._by_name.clear()
         self.reading = {name: options[0] for name, options in READINGS.items()}
 
     # -- seeding and inspection ------------------------------------------------------------
@@ -83,6 +85,7 @@ class WorkspaceApp:
             "account": account, "app_id": "", "app_name": "", "app_group_id": group_id,
             "app_group_name": group.get("name", ""), "authorization_type": "APP_GROUP",
             "account_type": account_type, "platform_type": "LOCAL", "domain": domain, "create_at": _now()}
+        self._by_name.setdefault(project_id, {}).setdefault(account, set()).add((group_id, account, account_type))
 
     def pairs(self, project_id: str) -> set:
         return {(group, account) for group, account, _type in self.authorizations.get(project_id, {})}
@@ -123,7 +126,12 @@ class WorkspaceApp:
         """[API] ListAppGroupAuthorization: ``limit`` 1-100 (default 10), ``offset`` an item offset ([SDK]
         ``list_app_group_authorization_request.py``), ``count`` the total; the ``account`` filter per reading."""
         limit, offset = _page(request)
-        entries = list(self.authorizations.get(request.project_id, {}).values())
+        held = self.authorizations.get(request.project_id, {})
+        named = request.arg("account")
+        if named and self.reading["account_filter"] == "exact":
+            entries = [held[key] for key in sorted(self._by_name.get(request.project_id, {}).get(named, ()))]
+        else:
+            entries = list(held.values())
         for name in ("app_group_id", "account_id", "account", "account_type"):
             wanted = request.arg(name)
             if not wanted:
@@ -159,6 +167,7 @@ class WorkspaceApp:
                 for key in candidates:
                     if key[0] == group and key in entries and self._matches(entries[key], account):
                         del entries[key]
+                        self._by_name[request.project_id][key[1]].discard(key)
         return Reply(200, None)
 
     def _matches(self, entry: Dict[str, Any], account: Dict[str, Any]) -> bool:
