@@ -23,6 +23,7 @@ def exercise_workspace(emulator):
 def exercise_workspaceapp(emulator):
     emulator.workspaceapp.seed_group(PROJECT, "g", "g-1")
     emulator.workspaceapp.grant(PROJECT, "g-1", "leaver")
+    emulator.workspaceapp.grant(PROJECT, "g-gone", "leaver")  # a group since deleted: ListAppGroup finds out
     return {"user_name": "leaver"}, {"APP_GROUP_IDS": "*"}
 
 
