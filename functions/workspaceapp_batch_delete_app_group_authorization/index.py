@@ -111,7 +111,7 @@ def _offboarding_ignored(source: SettingsSource) -> Optional[str]:
 
 
 def _mapping(source: SettingsSource) -> Mapping:
-    value = source.get(MAPPING_SETTING) or "same"
+    value = source.get("WORKSPACE_ACCOUNT_MAPPING") or "same"
     kind, colon, text = value.partition(":")
     kind = kind.strip().lower()
     if not colon and kind in ("same", "off"):
