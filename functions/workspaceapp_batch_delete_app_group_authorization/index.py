@@ -122,7 +122,8 @@ def _mapping(source: SettingsSource) -> Mapping:
         except InvalidRequest:
             pass
         else:
-            return Mapping(value, suffix=text) if kind == "suffix" else Mapping(value, domain=text)
+            setting = f"{kind}:{text}"
+            return Mapping(setting, suffix=text) if kind == "suffix" else Mapping(setting, domain=text)
     raise ConfigurationError(f"setting {MAPPING_SETTING} must be same, off, suffix:<text> or domain:<domain> "
                              f"(text without control characters or surrounding spaces), not "
                              f"{fields.shown([value])!r}", field=MAPPING_SETTING)
