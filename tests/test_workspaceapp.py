@@ -11,9 +11,9 @@ import math
 
 import pytest
 
-from conftest import PROJECT, apig_body, apig_event, load_function, reference_event
-from fgrevoke.emulator.server import Request
+from conftest import AK, PROJECT, SK, TOKEN, apig_body, apig_event, load_function, reference_event
 from fgrevoke.emulator.workspaceapp import READINGS
+from shared.clients import WORKSPACEAPP
 from shared.errors import ConfigurationError, TransientUpstreamFailure
 
 fn = load_function("workspaceapp_batch_delete_app_group_authorization")
@@ -212,11 +212,17 @@ def test_user_group_with_another_id_is_not_that_group(emulator, context):
     ({"account": "other-name", "account_type": "USER_GROUP", "id": "grp-9"}, True),
 ])
 def test_emulator_matches_user_group_removals_by_id(emulator, account, removed):
+    """The emulator itself, called through the SDK over HTTP as a caller without fgrevoke's checks would."""
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+
+    sdk = WORKSPACEAPP.sdk()
     group_ids = groups(emulator, 1)
     grant_all(emulator, group_ids, ["ops"], account_type="USER_GROUP", account_id="grp-9")
-    body = json.dumps({"app_group_ids": group_ids, "accounts": [account]}).encode()
-    reply = emulator.workspaceapp.delete(Request("POST", "/", {}, {}, body, PROJECT))
-    assert reply.status == 200
+    client = sdk.WorkspaceAppClient.new_builder().with_endpoints([emulator.endpoint]).with_credentials(
+        BasicCredentials(AK, SK, PROJECT).with_security_token(TOKEN)).build()
+    response = client.batch_delete_app_group_authorization(sdk.BatchDeleteAppGroupAuthorizationRequest(
+        body=sdk.AppGroupAuthorizeReq(app_group_ids=group_ids, accounts=[sdk.AccountInfo(**account)])))
+    assert response.status_code == 200
     assert emulator.workspaceapp.pairs(PROJECT) == (set() if removed else {(group_ids[0], "ops")})
 
 

@@ -92,6 +92,7 @@ class WorkspaceApp:
 
     # -- routes ----------------------------------------------------------------------------
     def create_group(self, request: Request) -> Reply:
+        """[API] CreateAppGroup (CreateAppGroup.html): ``name`` required, the AppGroup answered."""
         body = request.json() or {}
         if not body.get("name"):
             return error(400, "WKS.EMU400", "name is required")
@@ -182,6 +183,7 @@ class WorkspaceApp:
                     and entry["domain"].casefold() != wanted.casefold())
 
     def _body(self, request: Request) -> Tuple[List[str], List[Dict[str, Any]], Any]:
+        """[SDK] ``app_group_authorize_req.py``: 1-10 group ids, 1-50 AccountInfo (account, account_type)."""
         body = request.json() or {}
         groups, accounts = body.get("app_group_ids"), body.get("accounts")
         if not isinstance(groups, list) or not groups or len(groups) > MAX_GROUPS:
