@@ -3,30 +3,64 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+PIP_INSTALL := -m pip install --quiet --disable-pip-version-check
+# FunctionGraph's Python runtimes: `make test-runtimes` runs the suites marked `runtime` on each, in .venv-pyX.Y.
+RUNTIMES := 3.9 3.10 3.12
+PYENV_ROOT ?= $(HOME)/.pyenv
+export NO_PROXY := 127.0.0.1,localhost
 
-.PHONY: setup test lint demo bench package clean
+# Python X.Y: pyenv's X.Y.*, else pythonX.Y on PATH, whichever really runs as X.Y; empty when the machine has none.
+runtime_python = $(shell for p in $(PYENV_ROOT)/versions/$(1).*/bin/python$(1) $$(command -v python$(1)); do \
+	"$$p" -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(1)")' 2>/dev/null && { echo "$$p"; break; }; done)
 
+.PHONY: setup test test-fast test-runtimes check-runtimes lint demo bench package clean
+
+# A venv counts only once its stamp exists: a failed install removes it, and a venv without a stamp
+# (interrupted, or made by an older Makefile) is made again from scratch.
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null || { echo "fgrevoke needs Python 3.9 or newer, and PYTHON=$(PYTHON) is not: run make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)" >&2; exit 1; }
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) $(PIP_INSTALL) -e '.[dev]' || { rm -rf $(VENV); echo "pip failed; $(VENV) removed (nothing half-installed is left)" >&2; exit 1; }
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+# The inner loop: everything but the tests marked slow, on the development Python (under 30 s).
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
 
 test: lint
-	NO_PROXY=127.0.0.1,localhost $(PY) -m pytest
+	$(PY) -m pytest
+	@$(MAKE) --no-print-directory test-runtimes
+
+check-runtimes:
+	@$(foreach v,$(RUNTIMES),test -n "$(call runtime_python,$(v))" || { echo "make test-runtimes needs Python $(v) (python$(v) on PATH, or: pyenv install $(v))" >&2; exit 1; };)
+
+.venv-py%/.installed-stamp: pyproject.toml | check-runtimes
+	rm -rf .venv-py$*
+	$(call runtime_python,$*) -m venv .venv-py$*
+	.venv-py$*/bin/python $(PIP_INSTALL) -e '.[test]' || { rm -rf .venv-py$*; echo "pip failed on Python $*; .venv-py$* removed" >&2; exit 1; }
+	touch $@
+
+test-runtimes: $(foreach v,$(RUNTIMES),.venv-py$(v)/.installed-stamp)
+	@set -e; for v in $(RUNTIMES); do \
+		.venv-py$$v/bin/python -c 'import sys; print("runtime suites on Python " + sys.version.split()[0])'; \
+		.venv-py$$v/bin/python -m pytest -m runtime; \
+	done
 
 demo: setup
-	NO_PROXY=127.0.0.1,localhost $(PY) -m fgrevoke demo
+	$(PY) -m fgrevoke demo
 
 clean:
-	rm -rf $(VENV) dist build *.egg-info
+	rm -rf $(VENV) $(foreach v,$(RUNTIMES),.venv-py$(v)) dist build *.egg-info
 
 bench: setup
-	NO_PROXY=127.0.0.1,localhost $(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py
 
 package: setup
 	$(PY) -m fgrevoke package

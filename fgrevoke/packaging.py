@@ -17,9 +17,10 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from marshalparser.marshalparser import MarshalParser
+from packaging.requirements import Requirement
 
 from fgrevoke.functions import ROOT
 from fgrevoke.template import FunctionSpec
@@ -55,22 +56,28 @@ class Package:
         return problems
 
 
-def requirements(folder: str) -> List[str]:
-    """The function's dependencies, pinned as pyproject.toml pins them: the core, its service SDK, structlog."""
+def requirements(folder: str, python_version: str = f"{sys.version_info[0]}.{sys.version_info[1]}") -> List[str]:
+    """The function's dependencies, pinned as pyproject.toml pins them for that Python (its environment
+    markers applied): the core, its service SDK, structlog."""
     source = (ROOT / "functions" / folder / "index.py").read_text(encoding="utf-8")
     services = [SDK_PACKAGES[name] for name in SERVICE_SDK.findall(source) if name in SDK_PACKAGES]
-    pins = dict(re.findall(r'"([A-Za-z0-9_.-]+)==([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")))
+    target = {"python_version": python_version, "python_full_version": f"{python_version}.0"}
+    pins: Dict[str, str] = {}
+    for line in re.findall(r'"([A-Za-z0-9_.-]+==[^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")):
+        pin = Requirement(line)
+        if pin.marker is None or pin.marker.evaluate(target):
+            pins.setdefault(pin.name, f"{pin.name}{pin.specifier}")
     wanted = ["huaweicloudsdkcore", *services, "structlog"]
-    return [f"{name}=={pins[name]}" for name in wanted]
+    return [pins[name] for name in wanted]
 
 
 def build(spec: FunctionSpec, dest: Path = DIST, progress: Callable[[str], None] = lambda _: None) -> Package:
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         tree = Path(scratch) / "tree"
-        progress(f"{spec.folder}: installing {', '.join(requirements(spec.folder))} for Python "
-                 f"{spec.python_version} {PLATFORM}")
-        _install(requirements(spec.folder), tree, spec.python_version)
+        pins = requirements(spec.folder, spec.python_version)
+        progress(f"{spec.folder}: installing {', '.join(pins)} for Python {spec.python_version} {PLATFORM}")
+        _install(pins, tree, spec.python_version)
         for leftover in ("bin",):
             shutil.rmtree(tree / leftover, ignore_errors=True)
         shutil.copy(ROOT / "functions" / spec.folder / "index.py", tree / "index.py")
