@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any, Callable, Dict, Hashable, List, Optional, Set
+from typing import AbstractSet, Any, Callable, Dict, Hashable, List, Optional, Tuple
 
 from shared import clients, credentials, log, redaction, retry, triggers
 from shared.errors import ConfigurationError, InvalidRequest, Refused, RevokeError, TransientUpstreamFailure
@@ -85,7 +85,7 @@ class Invocation:
         return Outcome(target, DELETED, request_id=clients.last_request_id())
 
     def reconcile(self, outcomes: List[Outcome], key: Callable[[Outcome], Hashable],
-                  present: Callable[[], Set[Hashable]]) -> None:
+                  present: Callable[[], AbstractSet[Hashable]]) -> None:
         """After failures, look again: a target that is gone is reported gone.
 
         A timeout or a reset connection can hide a revocation the service did carry out; the
@@ -204,7 +204,7 @@ def _audit(logger: Any, report: Optional[Report]) -> None:
     ModelArts makes one call per user, so one record per user; a Workspace App call covering
     10 groups x 50 accounts is one record listing its 500 pairs, not 500 log lines.
     """
-    groups: Dict[tuple, List[Outcome]] = {}
+    groups: Dict[Tuple[Any, ...], List[Outcome]] = {}
     for item in report.items if report else ():
         key = (item.outcome, item.reason, item.error_code, item.error_msg, item.request_id, item.transient)
         groups.setdefault(key, []).append(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, FrozenSet, Optional, Tuple
+from typing import Any, Callable, FrozenSet, Optional, Tuple
 
 from shared.errors import ConfigurationError
 
@@ -59,7 +59,8 @@ class SettingsSource:
     def seconds(self, name: str, default: float, low: float, high: float) -> float:
         return float(self._number(name, default, low, high, float, "a number of seconds"))
 
-    def _number(self, name: str, default: float, low: float, high: float, kind: type, what: str) -> float:
+    def _number(self, name: str, default: float, low: float, high: float, kind: Callable[[str], float],
+                what: str) -> float:
         value = self.get(name)
         if value is None:
             return default

@@ -162,7 +162,7 @@ def _eventgrid(event: Dict[str, Any]) -> Trigger:
             raise InvalidRequest(f"events[{index}].data must be a JSON object (or a list of people)",
                                  field=f"events[{index}].data")
         payloads.append(data)
-    ids = [_text(e.get("id")) for e in events if _text(e.get("id"))]
+    ids = [text for text in (_text(e.get("id")) for e in events) if text]
     return Trigger(EVENTGRID, ",".join(ids) or None, tuple(payloads),
                    facts={"event_types": sorted({str(e.get("type")) for e in events})})
 

@@ -100,7 +100,7 @@ class Emulator:
     @property
     def endpoint(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> "Emulator":
         self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)

@@ -8,7 +8,7 @@ Request: ``{"user_id": "..."}`` or ``{"user_ids": [...]}``, optional ``dry_run``
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable, Dict, List, Set
+from typing import AbstractSet, Any, Callable, Dict, List, Set
 
 from shared import fields, paging, retry, runtime
 from shared.clients import MODELARTS
@@ -84,7 +84,7 @@ def _parse(payload: Dict[str, Any]) -> "tuple[List[str], bool]":
     return user_ids, verify
 
 
-def _guard_all_users(invocation: runtime.Invocation, protected: Set[str]) -> None:
+def _guard_all_users(invocation: runtime.Invocation, protected: AbstractSet[str]) -> None:
     if not invocation.source.flag("ALLOW_ALL_USERS", False):
         raise Refused('user_id "all" revokes every user\'s authorization and is refused: set '
                       "ALLOW_ALL_USERS=true on the function to allow it", field="user_id")

@@ -191,12 +191,12 @@ def parse_time(value: Any) -> Optional[datetime]:
     match = _ISO_TIME.fullmatch(text)
     if match is None:
         return None
-    date, minutes, seconds, fraction, zone = match.groups()
+    date, minutes, second, fraction, zone = match.groups()
     # Rebuilt in the one form datetime.fromisoformat reads alike on 3.9-3.12: 3.9/3.10 take neither
     # "Z", nor "+0800", nor a fraction of other than 3 or 6 digits.
     zone = "+00:00" if zone in (None, "Z", "z") else f"{zone[:3]}:{zone[-2:] if len(zone) > 3 else '00'}"
     try:
-        return datetime.fromisoformat(f"{date}T{minutes}:{seconds or '00'}.{(fraction or '').ljust(6, '0')[:6]}{zone}")
+        return datetime.fromisoformat(f"{date}T{minutes}:{second or '00'}.{(fraction or '').ljust(6, '0')[:6]}{zone}")
     except ValueError:  # out of range, e.g. month 13
         return None
 
