@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PIP_INSTALL := -m pip install --quiet --disable-pip-version-check
 # FunctionGraph's Python runtimes: `make test-runtimes` runs the suites marked `runtime` on each, in .venv-pyX.Y.
 RUNTIMES := 3.9 3.10 3.12
+RUNTIME_TESTS := $(addprefix test-py,$(RUNTIMES))
 PYENV_ROOT ?= $(HOME)/.pyenv
 export NO_PROXY := 127.0.0.1,localhost
 
@@ -13,12 +14,14 @@ export NO_PROXY := 127.0.0.1,localhost
 runtime_python = $(shell for p in $(PYENV_ROOT)/versions/$(1).*/bin/python$(1) $$(command -v python$(1)); do \
 	"$$p" -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(1)")' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: setup test test-fast test-runtimes check-runtimes lint demo bench package clean
+python_ok = $(shell $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null && echo yes)
+
+.PHONY: setup test test-fast test-runtimes $(RUNTIME_TESTS) check-runtimes lint demo bench package clean
 
 # A venv counts only once its stamp exists: a failed install removes it, and a venv without a stamp
 # (interrupted, or made by an older Makefile) is made again from scratch.
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null || { echo "fgrevoke needs Python 3.9 or newer, and PYTHON=$(PYTHON) is not: run make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)" >&2; exit 1; }
+	$(if $(python_ok),,$(error fgrevoke needs Python 3.9 or newer and PYTHON=$(PYTHON) is older or missing: run make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)))
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) $(PIP_INSTALL) -e '.[dev]' || { rm -rf $(VENV); echo "pip failed; $(VENV) removed (nothing half-installed is left)" >&2; exit 1; }
@@ -34,12 +37,13 @@ lint: setup
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
-test: lint
+test: check-runtimes lint
 	$(PY) -m pytest
 	@$(MAKE) --no-print-directory test-runtimes
 
 check-runtimes:
-	@$(foreach v,$(RUNTIMES),test -n "$(call runtime_python,$(v))" || { echo "make test-runtimes needs Python $(v) (python$(v) on PATH, or: pyenv install $(v))" >&2; exit 1; };)
+	$(foreach v,$(RUNTIMES),$(if $(call runtime_python,$(v)),,$(error make test-runtimes needs Python $(v): put python$(v) on PATH or run pyenv install $(v))))
+	@:
 
 .venv-py%/.installed-stamp: pyproject.toml | check-runtimes
 	rm -rf .venv-py$*
@@ -47,11 +51,12 @@ check-runtimes:
 	.venv-py$*/bin/python $(PIP_INSTALL) -e '.[test]' || { rm -rf .venv-py$*; echo "pip failed on Python $*; .venv-py$* removed" >&2; exit 1; }
 	touch $@
 
-test-runtimes: $(foreach v,$(RUNTIMES),.venv-py$(v)/.installed-stamp)
-	@set -e; for v in $(RUNTIMES); do \
-		.venv-py$$v/bin/python -c 'import sys; print("runtime suites on Python " + sys.version.split()[0])'; \
-		.venv-py$$v/bin/python -m pytest -m runtime; \
-	done
+# One runtime alone: make test-py3.12
+$(RUNTIME_TESTS): test-py%: .venv-py%/.installed-stamp
+	@.venv-py$*/bin/python -c 'import sys; print("runtime suites on Python " + sys.version.split()[0])'
+	.venv-py$*/bin/python -m pytest -m runtime
+
+test-runtimes: check-runtimes $(RUNTIME_TESTS)
 
 demo: setup
 	$(PY) -m fgrevoke demo
