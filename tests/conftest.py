@@ -85,10 +85,13 @@ def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
 
 
 def exercises_shipped_code(module: ModuleType) -> bool:
-    """The test module loads a function (``load_function``) or imports something from ``shared/``."""
+    """The test module loads a function (``load_function``, or holds a handler module) or imports from
+    ``shared/``."""
     for name, value in vars(module).items():
         origin = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
         if name == "load_function" or (isinstance(origin, str) and origin.split(".")[0] == "shared"):
+            return True
+        if isinstance(value, ModuleType) and str(getattr(value, "__file__", "")).startswith(str(ROOT / "functions")):
             return True
     return False
 
