@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -64,17 +65,17 @@ class Deployer:
             function = existing.get(spec.name)
             if function is None:
                 actions.append(Action(spec.name, "create_function", f"{spec.properties['Runtime']}, "
-                                      f"{mib(len(code))} code", lambda s=spec, c=code: self._create(s, c)))
+                                      f"{mib(len(code))} code", partial(self._create, spec, code)))
                 urn = None
             else:
                 urn = function["func_urn"]
                 if function.get("digest") != hashlib.sha512(code).hexdigest():
                     actions.append(Action(spec.name, "update_code", f"upload {mib(len(code))}",
-                                          lambda u=urn, c=code, s=spec: self._update_code(s, u, c)))
+                                          partial(self._update_code, spec, urn, code)))
                 changed = [name for name, value in self._config(spec).items() if function.get(name) != value]
                 if changed:
                     actions.append(Action(spec.name, "update_config", ", ".join(changed),
-                                          lambda u=urn, s=spec: self._update_config(s, u)))
+                                          partial(self._update_config, spec, urn)))
             actions.extend(self._trigger_actions(spec, urn))
             actions.extend(self._async_actions(spec, urn))
         return actions
@@ -110,13 +111,13 @@ class Deployer:
                 continue
             if current is not None:
                 actions.append(Action(spec.name, "delete_trigger", f"{key[0]} {key[1]} (changed)",
-                                      lambda c=current, s=spec: self._delete_trigger(s, c)))
+                                      partial(self._delete_trigger, spec, current)))
             actions.append(Action(spec.name, "create_trigger", f"{key[0]} {key[1]}",
-                                  lambda t=trigger, s=spec: self._create_trigger(s, t)))
+                                  partial(self._create_trigger, spec, trigger)))
         for key, current in present.items():
             if key not in wanted:
                 actions.append(Action(spec.name, "delete_trigger", f"{key[0]} {key[1]} (not in the template)",
-                                      lambda c=current, s=spec: self._delete_trigger(s, c)))
+                                      partial(self._delete_trigger, spec, current)))
         return actions
 
     def _async_actions(self, spec: FunctionSpec, urn: Optional[str]) -> List[Action]:
@@ -138,7 +139,7 @@ class Deployer:
         detail = f"retries {wanted.get('max_async_retry_attempts')}, max age " \
                  f"{wanted.get('max_async_event_age_in_seconds')} s, on failure " \
                  f"{(wanted.get('destination_config') or {}).get('on_failure', {}).get('destination', 'none')}"
-        return [Action(spec.name, "update_async_config", detail, lambda s=spec: self._update_async(s))]
+        return [Action(spec.name, "update_async_config", detail, partial(self._update_async, spec))]
 
     # -- the calls --------------------------------------------------------------------------------
     def _urn(self, spec: FunctionSpec) -> str:

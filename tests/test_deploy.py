@@ -59,7 +59,7 @@ def test_apply_then_nothing_to_do(account, dist, capsys):
     assert sorted(functions) == sorted(spec.name for spec in SPECS)
     modelarts = functions["fgrevoke-modelarts-delete-authorizations"]
     assert (modelarts["runtime"], modelarts["handler"], modelarts["memory_size"], modelarts["timeout"]) == \
-        ("Python3.10", "index.handler", 256, 120)
+        ("Python3.12", "index.handler", 256, 120)
     assert json.loads(modelarts["user_data"])["DRY_RUN"] == "true" and modelarts["xrole"] == "fgrevoke-agency"
     urn = modelarts["func_urn"]
     types = sorted(t["trigger_type_code"] for t in account.functiongraph.triggers[urn])

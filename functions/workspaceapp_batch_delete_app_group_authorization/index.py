@@ -29,7 +29,7 @@ from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
 from shared.errors import ConfigurationError, InvalidRequest, PayloadTooLarge
-from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
+from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report, TargetState
 from shared.settings import SettingsSource
 
 OPERATION = "workspaceapp.batch_delete_app_group_authorization"
@@ -395,5 +395,5 @@ def _target(group: str, account: Account) -> Dict[str, Any]:
     return {"app_group_id": group, "account": account.name, "account_type": account.kind}
 
 
-def _outcome(group: str, account: Account, outcome: str, reason: Optional[str] = None) -> Outcome:
+def _outcome(group: str, account: Account, outcome: TargetState, reason: Optional[str] = None) -> Outcome:
     return Outcome(_target(group, account), outcome, reason=reason, details=dict(account.details))
