@@ -42,6 +42,19 @@ _STDOUT = _Stdout()
 _logger: Any = None
 
 
+class _ForwardToJson(logging.Handler):
+    """Library log records nobody handles leave as JSON lines like ours.
+
+    The SDK's loggers (``HuaweiCloud-SDK-<Client>``) have no handler and do not propagate, so their
+    lines ("ConnectionException occurred. …") would reach stderr as plain text through
+    ``logging.lastResort``; that attribute is documented as replaceable.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _logger is not None:
+            _logger.log(record.levelno, "library.log", logger=record.name, message=record.getMessage())
+
+
 def configure(level: str) -> None:
     global _configured_level, _logger
     if level == _configured_level:
@@ -60,6 +73,7 @@ def configure(level: str) -> None:
         cache_logger_on_first_use=True,  # a warm invocation reuses the bound logger; configure() makes a new one
     )
     _logger = structlog.get_logger("fgrevoke")
+    logging.lastResort = _ForwardToJson(logging.WARNING)
     _configured_level = level
 
 
