@@ -9,6 +9,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import List
 
+from fgrevoke.errors import UsageError
+
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = ROOT / "functions"
 _lock = threading.Lock()  # a module half-way through import must not be handed to another thread
@@ -21,7 +23,7 @@ def names() -> List[str]:
 def load(name: str) -> ModuleType:
     """Import ``functions/<name>/index.py`` under a unique module name."""
     if name not in names():
-        raise SystemExit(f"unknown function {name!r}; known: {', '.join(names())}")
+        raise UsageError(f"no function {name!r}; the functions are: {', '.join(names())}")
     module_name = f"fgrevoke_function_{name}"
     with _lock:
         if module_name in sys.modules:

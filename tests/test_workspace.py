@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import PROJECT, apig_body, apig_event, load_function, make_context, reference_event
+from conftest import PROJECT, load_function, make_context, reference_event
+from fgrevoke.testkit import apig_body, apig_event
 from shared.errors import InvalidRequest, TransientUpstreamFailure
 
 fn = load_function("workspace_batch_delete_access_policies")

@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from conftest import PROJECT, apig_body, apig_event, load_function, reference_event
+from conftest import PROJECT, load_function, reference_event
+from fgrevoke.testkit import apig_body, apig_event
 from shared.errors import TransientUpstreamFailure
 
 fn = load_function("workspaceapp_batch_delete_app_group_authorization")

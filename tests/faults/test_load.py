@@ -10,8 +10,8 @@ import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import PROJECT, ROTATED, audit_records, load_function
-from fgrevoke.context import LocalContext
+from conftest import PROJECT, ROTATED, load_function
+from fgrevoke.testkit import LocalContext, audit_records
 
 INVOCATIONS = 500
 THREADS = 8
