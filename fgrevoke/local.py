@@ -242,7 +242,7 @@ def problem(result: Any, prepared: Prepared) -> Optional[str]:
         return None
     status = body.get("status")
     if status in ("rejected", "error"):
-        return f"{prepared.spec.folder} {status} the request: {body.get('error_code')}: {body.get('error_msg')}"
+        return f"{prepared.spec.folder} answered {status}: {body.get('error_code')}: {body.get('error_msg')}"
     if status not in ("failed", "partially_failed"):
         return None
     failed = [item for item in body.get("items", []) if item.get("outcome") == "failed"]

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import re
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from fgrevoke.errors import UsageError
+from fgrevoke.functions import ROOT
 from fgrevoke.template import FunctionSpec
 from shared.triggers import APIG, CTS, DIRECT, EVENTGRID, SMN, TIMER
 
@@ -222,3 +228,70 @@ def _template_trigger(spec: FunctionSpec, kind: str) -> Dict[str, Any]:
         if trigger.get("TriggerTypeCode") in TRIGGER_TYPES.get(kind, ()):
             return dict(trigger.get("EventData") or {})
     return {}
+
+
+# -- the fgrevoke command, run as a user runs it ------------------------------------------------------
+SETTING_PREFIXES = ("HUAWEICLOUD_SDK_", "REGION", "PROJECT_ID", "RUNTIME_PROJECT_ID", "DRY_RUN", "LOG_LEVEL",
+                    "PROTECTED_", "ALLOW_ALL_USERS", "APP_GROUP_IDS", "MAX_", "HTTP_", "RETRY_", "POLICY_")
+
+
+def command_env(**settings: str) -> Dict[str, str]:
+    """This process's environment without any function or SDK setting, plus ``settings``; loopback unproxied."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(SETTING_PREFIXES)}
+    env["NO_PROXY"] = "127.0.0.1,localhost"
+    env.update(settings)
+    return env
+
+
+def run_command(*argv: str, env: Optional[Dict[str, str]] = None, stdin: Optional[str] = None,
+                timeout: float = 120.0) -> "subprocess.CompletedProcess[str]":
+    """``python -m fgrevoke ARGV`` in a subprocess: its exit code, stdout and stderr."""
+    return subprocess.run([sys.executable, "-m", "fgrevoke", *argv], input=stdin, capture_output=True, text=True,
+                          env=command_env() if env is None else env, timeout=timeout, cwd=ROOT)
+
+
+class Background:
+    """``python -m fgrevoke ARGV`` left running (an emulator, ``serve``), its output lines collected."""
+
+    def __init__(self, *argv: str, env: Optional[Dict[str, str]] = None) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "fgrevoke", *argv], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                                        env=command_env() if env is None else env)
+        self.stdout: List[str] = []
+        self.stderr: List[str] = []
+        for stream, lines in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr)):
+            threading.Thread(target=_collect, args=(stream, lines), daemon=True).start()
+
+    def wait_for(self, pattern: str, stream: str = "stderr", timeout: float = 30.0) -> "re.Match[str]":
+        """The first match of ``pattern`` in a line of ``stream``; fails if the process ends first."""
+        lines = self.stdout if stream == "stdout" else self.stderr
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ended = self.process.poll() is not None
+            if ended:
+                time.sleep(0.2)  # let the readers take the last lines
+            for line in list(lines):
+                found = re.search(pattern, line)
+                if found:
+                    return found
+            if ended:
+                raise AssertionError(f"exited {self.process.returncode} without {pattern!r}: "
+                                     f"{''.join(self.stdout + self.stderr)[-2000:]}")
+            time.sleep(0.05)
+        raise AssertionError(f"no {pattern!r} within {timeout} s: {''.join(lines)[-2000:]}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+        return self.process.wait(timeout=30)
+
+    def __enter__(self) -> "Background":
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.stop()
+
+
+def _collect(stream: Any, lines: List[str]) -> None:
+    for line in stream:
+        lines.append(line)
