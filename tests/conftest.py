@@ -30,6 +30,10 @@ SECRETS = (AK, SK, TOKEN) + ROTATED
 SERVICES = ("MODELARTS", "WORKSPACE", "WORKSPACEAPP")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: many subprocesses; left out of the inner loop")
+
+
 @pytest.fixture(scope="session")
 def emulator_session() -> Iterator[Emulator]:
     with Emulator() as emulator:

@@ -28,8 +28,10 @@ def example(project_id: str = EXAMPLE_PROJECT) -> Dict[str, Any]:
     return {
         "project_id": project_id,
         "modelarts": {"authorizations": ["u-example", "0b8d4c6f1a2e4f3b9c7d6e5f4a3b2c1d"]},
-        "workspace": {"policies": [{"policy_id": f"policy-{index + 1}", "age_days": 30 * index}
-                                   for index in range(3)]},
+        "workspace": {"policies": [{"policy_id": "policy-1"}, {"policy_id": "policy-2", "age_days": 30},
+                                   {"policy_id": "policy-3", "age_days": 60},
+                                   # what the template's nightly clean-up selects (disabled, over 90 days old)
+                                   {"policy_id": "policy-4", "is_enable": False, "age_days": 120}]},
         "workspaceapp": {"groups": [{"id": f"700{index}", "name": f"apps-{index}"} for index in range(3)],
                          "authorizations": [{"app_group_id": f"700{index}", "account": account}
                                             for index in range(3)
