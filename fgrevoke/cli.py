@@ -134,17 +134,16 @@ def _serve(args: argparse.Namespace) -> int:
 
     specs = template.functions(_load_template(args))
     env_file = local.read_env_file(args.env_file)
+    gateway = serve.Gateway(args.host, args.port)
     embedded = local.Embedded() if args.emulator else None
     try:
         prepared = [local.prepare(spec, env_file, embedded) for spec in specs]
         if embedded is None:
             local.confirm(prepared, None, args.yes)
-        gateway = serve.Gateway(serve.routes(prepared), args.host, args.port)
-        try:
-            serve.serve(gateway, args.json)
-        finally:
-            gateway.stop()
+        gateway.routes = serve.routes(prepared)
+        serve.serve(gateway, args.json)
     finally:
+        gateway.stop()
         if embedded is not None:
             embedded.stop()
     return 0

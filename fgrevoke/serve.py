@@ -39,16 +39,18 @@ def routes(prepared: List[Prepared]) -> Dict[str, Prepared]:
 
 
 class Gateway:
-    """Serves ``routes`` on ``host:port`` (port 0: any free port) until stopped."""
+    """Serves ``routes`` on ``host:port`` (port 0: any free port) until stopped; binds at once, so a port
+    in use is known before the functions are prepared."""
 
-    def __init__(self, table: Dict[str, Prepared], host: str = "127.0.0.1", port: int = 3000) -> None:
-        self.routes = table
+    def __init__(self, host: str = "127.0.0.1", port: int = 3000) -> None:
+        self.routes: Dict[str, Prepared] = {}
         try:
             self._server = ThreadingHTTPServer((host, port), _handler_class(self))
         except OSError as error:
             raise ToolError(f"cannot listen on {host}:{port}: {error.strerror or error}; pick another --port "
                             "(0 picks a free one)") from None
         self._server.daemon_threads = True
+        self._serving = False
         self._log_lock = threading.Lock()
 
     @property
@@ -57,14 +59,12 @@ class Gateway:
         return f"http://{host}:{port}"
 
     def serve_forever(self) -> None:
+        self._serving = True
         self._server.serve_forever()
 
-    def start(self) -> "Gateway":
-        threading.Thread(target=self._server.serve_forever, name="serve", daemon=True).start()
-        return self
-
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._serving:  # shutdown() waits for a serve_forever loop, so only when one ran
+            self._server.shutdown()
         self._server.server_close()
 
     def answer(self, method: str, target: str, headers: Dict[str, str], body: bytes) -> Answer:
