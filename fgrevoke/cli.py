@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -115,14 +116,13 @@ def _invoke(args: argparse.Namespace) -> int:
             local.confirm([prepared], event, args.yes)
         try:
             result = local.run(prepared, event)
+            problem = local.problem(result, prepared)
         except Exception as error:  # what FunctionGraph would record as a failed invocation
-            print(json.dumps({"raised": type(error).__name__, "message": str(error)}, indent=2))
-            raise ToolError(local.raised(error, prepared)) from None
+            result, problem = {"raised": type(error).__name__, "message": str(error)}, local.raised(error, prepared)
     finally:
         if embedded is not None:
             embedded.stop()
     print(json.dumps(result, indent=2, ensure_ascii=False))
-    problem = local.problem(result, prepared)
     if problem:
         print(f"fgrevoke: {problem}", file=sys.stderr)
     return FAILURE if problem else 0
@@ -344,6 +344,9 @@ def _local_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)  # argparse's own usage errors exit 2 with its usage line
+    # The command says in one line what failed; the SDK's plain-text lines (which nobody handles) would
+    # repeat it. Once a function runs, shared.log sends such lines out as JSON log lines instead.
+    logging.lastResort = logging.NullHandler()
     try:
         return int(args.run(args))
     except ToolError as error:
@@ -356,3 +359,29 @@ def main(argv: Optional[List[str]] = None) -> int:
         return FAILURE
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        message = _cloud_failure(error)
+        if message is None:
+            raise  # a defect: its traceback is what a developer needs
+        if args.json:
+            print(json.dumps({"error": message, "exit_code": FAILURE}))
+        print(f"fgrevoke: {message}", file=sys.stderr)
+        return FAILURE
+
+
+def _cloud_failure(error: Exception) -> Optional[str]:
+    """One line for a call to Huawei Cloud that failed (deploy's SDK calls), None for anything else."""
+    from requests.exceptions import RequestException
+
+    module = type(error).__module__
+    if isinstance(error, RequestException) or module.startswith("huaweicloudsdkcore.exceptions"):
+        status = getattr(error, "status_code", None)
+        if status is None:
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+            return (f"could not reach Huawei Cloud ({first}): check the network, any proxy (HTTPS_PROXY) and "
+                    "HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>")
+        hint = ("check the keys (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN) and "
+                "their permissions" if status in (401, 403) else "the service's message says what to change")
+        return f"Huawei Cloud answered HTTP {status} {getattr(error, 'error_code', '')}: " \
+               f"{getattr(error, 'error_msg', '')}; {hint}"
+    return None

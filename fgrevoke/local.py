@@ -208,8 +208,8 @@ def confirm(prepared: List[Prepared], event: Any, yes: bool) -> None:
         print(f"fgrevoke: {where}", file=sys.stderr, flush=True)
         return
     if sys.stdin.isatty() and sys.stderr.isatty():
-        print(f"fgrevoke: {where}", file=sys.stderr, flush=True)
-        if input("Go ahead? [y/N] ").strip().lower() in ("y", "yes"):
+        print(f"fgrevoke: {where}\nGo ahead? [y/N] ", end="", file=sys.stderr, flush=True)  # stdout: the result
+        if sys.stdin.readline().strip().lower() in ("y", "yes"):
             return
         raise ToolError("not confirmed: nothing was sent")
     raise UsageError(f"{where}. Nothing was sent: give --yes to go ahead, or use --emulator, or set DRY_RUN=true")

@@ -4,6 +4,11 @@ invoke's settings take effect or are refused by name, and a real run needs --yes
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
+import threading
 
 import pytest
 
@@ -180,3 +185,47 @@ def test_no_network_says_so_and_every_log_line_is_json(tmp_path, event_file):
     sdk = [line for line in middle if line["event"] == "library.log"]
     assert sdk and sdk[0]["logger"] == "HuaweiCloud-SDK-ModelArtsClient" and sdk[0]["level"] == "error"
     assert not find_secrets([result.stdout, result.stderr])
+
+
+def drain(descriptor):
+    try:
+        while os.read(descriptor, 4096):
+            pass
+    except OSError:  # the terminal closed with the process
+        pass
+    finally:
+        os.close(descriptor)
+
+
+@pytest.mark.parametrize("answer, code", [(b"y\n", 0), (b"n\n", 1)])
+def test_on_a_terminal_the_user_is_asked(tmp_path, event_file, real, answer, code):
+    settings = env_file(tmp_path, DRY_RUN="false", PROJECT_ID=EXAMPLE_PROJECT, HUAWEICLOUD_SDK_AK=AK,
+                        HUAWEICLOUD_SDK_SK=SK, HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4=real.endpoint)
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "fgrevoke", "invoke", MODELARTS, "--event", str(event_file),
+                                "--env-file", settings], stdin=terminal, stderr=terminal, stdout=subprocess.PIPE,
+                               env=command_env(), text=True)
+    os.close(terminal)
+    shown = b""
+    while b"Go ahead? [y/N]" not in shown:
+        shown += os.read(controller, 4096)
+    assert real.endpoint.encode() in shown and EXAMPLE_PROJECT.encode() in shown
+    os.write(controller, answer)
+    threading.Thread(target=drain, args=(controller,), daemon=True).start()  # the log lines that follow
+    stdout, _ = process.communicate(timeout=60)
+    assert process.returncode == code
+    if code == 0:
+        assert json.loads(stdout)["items"][0]["outcome"] == "deleted"
+    else:
+        assert stdout == "" and not any("authorizations" in line for line in real.stderr)
+
+
+def test_deploy_failures_reaching_the_cloud_are_one_line(real):
+    base = dict(HUAWEICLOUD_SDK_AK="WRONGKEY", HUAWEICLOUD_SDK_SK="wrong-secret")
+    refused = run_command("deploy", "--plan", "--project-id", EXAMPLE_PROJECT, env=command_env(
+        **base, HUAWEICLOUD_SDK_REGION_FUNCTIONGRAPH_CN_NORTH_4=real.endpoint))
+    assert "HTTP 401 APIG.0301" in one_line_error(refused, 1) and "check the keys" in refused.stderr
+    unreachable = run_command("deploy", "--plan", "--project-id", EXAMPLE_PROJECT, "--json", env=command_env(
+        **base, HUAWEICLOUD_SDK_REGION_FUNCTIONGRAPH_CN_NORTH_4="http://127.0.0.1:9"))
+    assert "could not reach Huawei Cloud" in one_line_error(unreachable, 1)
+    assert json.loads(unreachable.stdout)["exit_code"] == 1

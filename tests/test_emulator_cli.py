@@ -32,8 +32,10 @@ def test_seed_request_log_and_faults(tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps(SEED))
     with Background("emulator", "--port", "0", "--access-key", AK, "--secret-key", SK, "--seed", str(seed),
-                    "--fault", "modelarts.delete_authorizations:503:1") as emulator:
-        endpoint = emulator.wait_for(r"listening on (http://[\d.:]+)").group(1)
+                    "--fault", "modelarts.delete_authorizations:503:1", "--json") as emulator:
+        started = json.loads(emulator.wait_for(r"^\{.*", stream="stdout").group(0))
+        endpoint = started["endpoint"]
+        assert started["faults"] == [{"route": "modelarts.delete_authorizations", "status": 503, "count": 1}]
         result = invoke(tmp_path, endpoint, "modelarts_delete_authorizations", {"user_ids": ["u-alice", "u-bob"]})
         assert [item["outcome"] for item in result["items"]] == ["deleted", "deleted"]  # both seeded
         emulator.wait_for(r"DELETE /v2/\w+/authorizations\?user_id=u-\w+ -> 503 EMU.503")  # the fault, once
