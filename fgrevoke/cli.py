@@ -109,6 +109,7 @@ def _invoke(args: argparse.Namespace) -> int:
     spec = _spec(args)
     event = _read_event(args.event)
     env_file = local.read_env_file(args.env_file)
+    local.check_env_file(env_file, [spec.folder])
     embedded = local.Embedded() if args.emulator else None
     try:
         prepared = local.prepare(spec, env_file, embedded)
@@ -134,6 +135,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     specs = template.functions(_load_template(args))
     env_file = local.read_env_file(args.env_file)
+    local.check_env_file(env_file, [spec.folder for spec in specs])
     gateway = serve.Gateway(args.host, args.port)
     embedded = local.Embedded() if args.emulator else None
     try:

@@ -16,7 +16,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Mapping, MutableMapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, MutableMapping, Optional, Set
 
 from fgrevoke import functions, testkit
 from fgrevoke.emulator import Emulator
@@ -76,7 +76,7 @@ class Embedded:
     """The emulator ``--emulator`` starts in this process, seeded with what the sample events name."""
 
     emulator: Emulator = field(default_factory=lambda: Emulator().start())
-    seeded: set = field(default_factory=set)
+    seeded: Set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.emulator.add_credentials(EMULATOR_KEYS.access_key, EMULATOR_KEYS.secret_key,
@@ -135,22 +135,27 @@ class Prepared:
                 f"region {self.settings.get('REGION') or '(not set)'}")
 
 
+def check_env_file(env_file: Mapping[str, str], folders: List[str]) -> None:
+    """Refuse, by name, what the env file sets that neither these functions nor the SDK read."""
+    reads = sorted({name for folder in folders for name in settings_read(folder)})
+    unknown = sorted(name for name in env_file if name not in reads and not SDK_VARIABLE.match(name))
+    if unknown:
+        raise UsageError(f"the env file sets {', '.join(unknown)}, which neither {' nor '.join(folders)} nor the SDK "
+                         f"reads; the functions read {', '.join(reads)}, the SDK HUAWEICLOUD_SDK_REGION_<SERVICE>_"
+                         "<REGION>, HUAWEICLOUD_SDK_REGIONS_FILE and the proxy variables")
+
+
 def prepare(spec: FunctionSpec, env_file: Mapping[str, str], embedded: Optional[Embedded],
             environ: MutableMapping[str, str] = os.environ) -> Prepared:
     """The function's settings from every source, the SDK variables set in ``environ``, checked."""
     reads = settings_read(spec.folder)
-    unknown = sorted(name for name in env_file if name not in reads and not SDK_VARIABLE.match(name))
-    if unknown:
-        raise UsageError(f"the env file sets {', '.join(unknown)}, which neither {spec.folder} nor the SDK reads; "
-                         f"the function reads {', '.join(reads)}, the SDK HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>, "
-                         "HUAWEICLOUD_SDK_REGIONS_FILE and the proxy variables")
     settings = {name: str(value) for name, value in spec.variables.items()}
     origins = {name: "template.yml" for name in settings}
     for name in reads:
         if environ.get(name):
             settings[name], origins[name] = environ[name], "the environment"
     for name, value in env_file.items():
-        if not SDK_VARIABLE.match(name):
+        if name in reads:
             settings[name], origins[name] = value, "the env file"
     sdk_variables = {name: value for name, value in env_file.items() if SDK_VARIABLE.match(name)}
     keys: Optional[AgencyKeys] = None

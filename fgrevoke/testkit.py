@@ -165,7 +165,7 @@ def log_lines(text: str) -> List[Dict[str, Any]]:
 
 def audit_records(text: str) -> List[Dict[str, Any]]:
     """One dict per target from the grouped "revocation" audit lines."""
-    flat = []
+    flat: List[Dict[str, Any]] = []
     for line in log_lines(text):
         if line["event"] == "revocation":
             common = {key: value for key, value in line.items() if key != "targets"}

@@ -27,8 +27,11 @@ def http(method, url, body=None):
 
 
 @pytest.fixture(scope="module")
-def served():
-    with Background("serve", "--emulator", "--port", "0", "--param", "DryRun=false") as server:
+def served(tmp_path_factory):
+    settings = tmp_path_factory.mktemp("serve") / ".env"
+    settings.write_text("APP_GROUP_IDS=7000,7001\nPROTECTED_USER_IDS=u-admin\n")  # each read by one function only
+    with Background("serve", "--emulator", "--port", "0", "--param", "DryRun=false", "--env-file", str(settings)
+                    ) as server:
         server.url = server.wait_for(r"listening on (http://[\d.:]+)", stream="stdout").group(1)
         yield server
 
@@ -40,8 +43,8 @@ def test_each_function_answers_at_its_route(served):
     status, body = http("POST", f"{served.url}/fgrevoke/workspace/access-policies", {"policy_id_list": ["policy-1"]})
     assert status == 200 and body["summary"] == {"deleted": 1}
     status, body = http("POST", f"{served.url}/workspaceapp_batch_delete_app_group_authorization",
-                        {"accounts": ["alice"], "app_group_ids": ["7000"]})
-    assert status == 200 and body["summary"] == {"deleted": 1}
+                        {"accounts": ["alice"]})
+    assert status == 200 and body["summary"] == {"deleted": 2}  # the two groups APP_GROUP_IDS names
     served.wait_for(r"POST /workspaceapp_batch_delete_app_group_authorization -> 200")  # the request log
 
 

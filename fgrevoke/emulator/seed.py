@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from fgrevoke.emulator.server import Emulator, Fault
 from fgrevoke.errors import UsageError
@@ -112,11 +112,11 @@ def fault(spec: str, emulator: Emulator) -> Fault:
     return emulator.inject(route, status=int(status), times=int(count) if count else None)
 
 
-def _section(project: Dict[str, Any], name: str, keys: tuple, where: str) -> Dict[str, Any]:
+def _section(project: Dict[str, Any], name: str, keys: Tuple[str, ...], where: str) -> Dict[str, Any]:
     return _object(project.get(name) or {}, f"{where}.{name}", keys)
 
 
-def _object(value: Any, where: str, keys: tuple) -> Dict[str, Any]:
+def _object(value: Any, where: str, keys: Tuple[str, ...]) -> Dict[str, Any]:
     if not isinstance(value, dict):
         raise UsageError(f"{where} must be an object with {', '.join(keys)}")
     unknown = sorted(set(value) - set(keys))
