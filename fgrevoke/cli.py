@@ -348,7 +348,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)  # argparse's own usage errors exit 2 with its usage line
     # The command says in one line what failed; the SDK's plain-text lines (which nobody handles) would
     # repeat it. Once a function runs, shared.log sends such lines out as JSON log lines instead.
-    logging.lastResort = logging.NullHandler()
+    previous, logging.lastResort = logging.lastResort, logging.NullHandler()
     try:
         return int(args.run(args))
     except ToolError as error:
@@ -369,6 +369,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(json.dumps({"error": message, "exit_code": FAILURE}))
         print(f"fgrevoke: {message}", file=sys.stderr)
         return FAILURE
+    finally:
+        logging.lastResort = previous
 
 
 def _cloud_failure(error: Exception) -> Optional[str]:

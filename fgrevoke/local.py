@@ -24,6 +24,7 @@ from fgrevoke.emulator import seed as seeding
 from fgrevoke.errors import ToolError, UsageError
 from fgrevoke.template import FunctionSpec
 from fgrevoke.testkit import AgencyKeys
+from fgrevoke.validate import settings_read  # every setting a function's code (and shared/) reads
 from shared import triggers
 from shared.clients import Service
 from shared.errors import ConfigurationError, RevokeError
@@ -56,13 +57,6 @@ def read_env_file(path: Optional[Path]) -> Dict[str, str]:
             raise UsageError(f"{path}:{number}: expected KEY=VALUE, not {line[:40]!r}")
         values[key] = value.strip().strip('"').strip("'")
     return values
-
-
-def settings_read(folder: str) -> List[str]:
-    """Every setting the function's code (and shared/) reads."""
-    from fgrevoke.validate import settings_read as declared_reads
-
-    return sorted(declared_reads(folder))
 
 
 def services(folder: str) -> List[Service]:
@@ -107,13 +101,12 @@ class Prepared:
                                timeout_seconds=float(self.spec.properties.get("Timeout", 30)))
 
     def setting(self, name: str) -> str:
-        value = self.settings.get(name) or os.environ.get(name) or ""
-        origin = self.origins.get(name, "the environment" if name in os.environ else "the default")
-        return f"{name}={value or '(not set)'} from {origin}"
+        """``NAME=value from <where it came from>``."""
+        return f"{name}={self.settings.get(name) or '(not set)'} from {self.origins.get(name, 'the default')}"
 
     @property
     def project(self) -> str:
-        return self.settings.get("PROJECT_ID") or os.environ.get("RUNTIME_PROJECT_ID") or ""
+        return self.settings.get("PROJECT_ID") or self.settings.get("RUNTIME_PROJECT_ID") or ""
 
     def revokes_for_real(self, event: Any = None) -> bool:
         """DRY_RUN=false in effect: the setting is off and the event (None: any event) does not ask for a dry run."""

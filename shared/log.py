@@ -55,8 +55,12 @@ class _ForwardToJson(logging.Handler):
             _logger.log(record.levelno, "library.log", logger=record.name, message=record.getMessage())
 
 
+_FORWARD_TO_JSON = _ForwardToJson(logging.WARNING)
+
+
 def configure(level: str) -> None:
     global _configured_level, _logger
+    logging.lastResort = _FORWARD_TO_JSON  # on every invocation (one assignment): nothing can undo it for long
     if level == _configured_level:
         return
     structlog.configure(
@@ -73,7 +77,6 @@ def configure(level: str) -> None:
         cache_logger_on_first_use=True,  # a warm invocation reuses the bound logger; configure() makes a new one
     )
     _logger = structlog.get_logger("fgrevoke")
-    logging.lastResort = _ForwardToJson(logging.WARNING)
     _configured_level = level
 
 
