@@ -269,7 +269,9 @@ def _version() -> str:
 def _parser() -> argparse.ArgumentParser:
     from fgrevoke.testkit import KINDS, SAMPLE_USER_ID, SAMPLE_USER_NAME
 
-    parser = argparse.ArgumentParser(prog="fgrevoke", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="fgrevoke", description="Run, serve, check, package and deploy the FunctionGraph functions that revoke "
+        "access. Exit codes: 0 done, 1 failed, 2 usage error.")
     parser.add_argument("--version", action="version", version=f"fgrevoke {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -304,7 +306,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("event", help="print a sample event of a trigger kind for a function")
     sample.add_argument("function", help="function folder, e.g. modelarts_delete_authorizations")
-    sample.add_argument("kind", choices=KINDS)
+    sample.add_argument("kind", choices=KINDS, metavar="KIND", help=f"trigger kind: {', '.join(KINDS)}")
     sample.add_argument("--request", metavar="JSON|@FILE", help="the request the event carries "
                                                                "(default: a sample the function accepts)")
     sample.add_argument("--body", metavar="JSON|@FILE", help="apig: the HTTP body as plain JSON (Base64 on output)")
