@@ -109,10 +109,11 @@ def apig_event(method: str = "POST", body: Any = None, query: Optional[Dict[str,
                stage: str = "RELEASE", headers: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """What an API Gateway trigger sends; ``body`` is bytes or text as sent, or a value to encode as JSON."""
     if isinstance(body, bytes):
-        raw = body
+        text = base64.b64encode(body).decode("ascii") if base64_body else body.decode("utf-8", "replace")
     else:
-        raw = ("" if body is None else (body if isinstance(body, str) else json.dumps(body))).encode("utf-8")
-    text = base64.b64encode(raw).decode("ascii") if base64_body else raw.decode("utf-8", "replace")
+        text = "" if body is None else (body if isinstance(body, str) else json.dumps(body))
+        if base64_body:
+            text = base64.b64encode(text.encode("utf-8")).decode("ascii")
     return {"httpMethod": method, "path": path,
             "headers": {"content-type": "application/json"} if headers is None else dict(headers),
             "queryStringParameters": query or {}, "pathParameters": {},
