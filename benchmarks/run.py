@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.child_snippets import NAIVE  # noqa: E402
 from fgrevoke import functions  # noqa: E402
-from fgrevoke.context import LocalContext  # noqa: E402
 from fgrevoke.emulator import Emulator  # noqa: E402
+from fgrevoke.testkit import LocalContext  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
 AK, SK, TOKEN = "BENCHACCESSKEY000001", "bench-secret-key-0123456789abcdefghijk", "bench-token=="

@@ -1,141 +1,207 @@
-"""``make demo``: the main jobs on the embedded emulator, no cloud account needed."""
+"""``make demo``: the three functions' real handlers against the embedded emulator, told as a story
+(what was there, what was asked, what was done, what remains). No cloud account needed.
+
+The functions' JSON log lines go to a file whose path the demo prints, or here with ``--verbose``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from typing import Any, Dict
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, TextIO, Union
 
-from fgrevoke import functions
-from fgrevoke.context import LocalContext
+from fgrevoke import functions, testkit
 from fgrevoke.emulator import Emulator
+from fgrevoke.emulator.seed import EXAMPLE_PROJECT
+from fgrevoke.local import EMULATOR_KEYS, LOOPBACK
+from fgrevoke.testkit import LocalContext
 
 REGION = "cn-north-4"
-PROJECT = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-DEMO_AK, DEMO_SK, DEMO_TOKEN = "DEMOACCESSKEY000001", "demo-secret-key-0123456789abcdefghijkl", "demo-token=="
+PROJECT = EXAMPLE_PROJECT
 
 
-def banner(text: str) -> None:
-    print(f"\n=== {text} ", flush=True)
+class Story:
+    """Plain lines for the reader; the functions' log lines to ``log``."""
 
+    def __init__(self, log: TextIO, out: TextIO) -> None:
+        self.log, self.out = log, out
 
-def show(label: str, value: Any) -> None:
-    print(f"--> {label}: {json.dumps(value, ensure_ascii=False)}", flush=True)
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def part(self, title: str) -> None:
+        self.say(f"\n{title}")
+
+    def line(self, label: str, text: Union[str, List[str]]) -> None:
+        """One labelled line; a list gets one line per entry."""
+        entries = [text] if isinstance(text, str) else text or ["(none)"]
+        for index, entry in enumerate(entries):
+            self.say(f"   {label + ':' if index == 0 else '':<9} {entry}")
+
+    @contextlib.contextmanager
+    def logging(self) -> Iterator[None]:
+        stdout, sys.stdout = sys.stdout, self.log
+        try:
+            yield
+        finally:
+            sys.stdout = stdout
+
+    def invoke(self, handler: Any, event: Any, context: LocalContext) -> Any:
+        with self.logging():
+            return handler(event, context)
 
 
 def context(**settings: str) -> LocalContext:
-    user_data = {"REGION": REGION, "PROJECT_ID": PROJECT, "DRY_RUN": "false", **settings}
-    return LocalContext(user_data, function_name="fgrevoke-demo", security_access_key=DEMO_AK,
-                        security_secret_key=DEMO_SK, security_token=DEMO_TOKEN)
+    return testkit.context({"REGION": REGION, "PROJECT_ID": PROJECT, "DRY_RUN": "false", **settings},
+                           keys=EMULATOR_KEYS, function_name="fgrevoke-demo")
 
 
 def start_emulator() -> Emulator:
     emulator = Emulator().start()
-    emulator.add_credentials(DEMO_AK, DEMO_SK, DEMO_TOKEN)
+    emulator.add_credentials(EMULATOR_KEYS.access_key, EMULATOR_KEYS.secret_key, EMULATOR_KEYS.security_token)
     for service in functions.service_names():
         os.environ[f"HUAWEICLOUD_SDK_REGION_{service}_{REGION.upper().replace('-', '_')}"] = emulator.endpoint
-    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    os.environ["NO_PROXY"] = ",".join(filter(None, (os.environ.get("NO_PROXY"), LOOPBACK)))
     return emulator
 
 
-def modelarts(emulator: Emulator) -> None:
+def outcomes(result: Dict[str, Any]) -> List[str]:
+    """``u-alice: deleted``, ``u-bob: already_absent (reason)``, … from a result's items."""
+    parts = []
+    for item in result.get("items", []):
+        target = ", ".join(str(item[key]) for key in ("user_id", "policy_id", "app_group_id", "account") if key in item)
+        reason = item.get("reason") or item.get("error_msg")
+        if reason and len(reason) > 110:  # the whole reason is in the report and the log file
+            reason = reason[:110] + "…"
+        parts.append(f"{target}: {item['outcome']}" + (f" ({reason})" if reason else ""))
+    return parts or [f"{result.get('status')}: nothing to do"]
+
+
+def modelarts(story: Story, emulator: Emulator) -> None:
     handler = functions.load("modelarts_delete_authorizations").handler
-    banner("ModelArts DeleteAuthorizations: seed five users' authorizations")
+    story.part("1. ModelArts: take away users' ModelArts authorization (DeleteAuthorizations)")
     for user_id in ("u-alice", "u-bob", "u-carol", "u-dave", "u-admin"):
         emulator.modelarts.seed(PROJECT, user_id)
-    show("authorized before", emulator.modelarts.user_ids(PROJECT))
+    before = emulator.modelarts.user_ids(PROJECT)
+    story.line("There", f"{len(before)} users authorized: {', '.join(before)}")
 
-    banner("1. direct invocation {\"user_id\": \"u-alice\"}")
-    show("result", handler({"user_id": "u-alice"}, context()))
+    story.line("Asked", 'a direct call {"user_id": "u-alice"}')
+    story.line("Done", outcomes(story.invoke(handler, {"user_id": "u-alice"}, context())))
 
-    banner("2. API Gateway: DELETE /revoke?user_id=u-bob")
-    apig: Dict[str, Any] = {"httpMethod": "DELETE", "path": "/revoke", "headers": {},
-                            "queryStringParameters": {"user_id": "u-bob"}, "body": "", "isBase64Encoded": True,
-                            "requestContext": {"apiId": "demo", "requestId": "apig-demo-1", "stage": "RELEASE"}}
-    show("APIG response", handler(apig, context()))
+    story.line("Asked", "API Gateway: DELETE /revoke?user_id=u-bob")
+    response = story.invoke(handler, testkit.apig_event("DELETE", query={"user_id": "u-bob"}), context())
+    story.line("Done", [f"HTTP {response['statusCode']}", *outcomes(json.loads(response['body']))])
 
-    banner("3. CTS trigger: IAM deleteUser of u-carol (offboarding, verified afterwards)")
-    cts = {"cts": {"service_type": "IAM", "resource_type": "user", "trace_name": "deleteUser", "code": 204,
-                   "resource_id": "u-carol", "resource_name": "carol", "trace_id": "trace-demo-1",
-                   "time": 1765788999507, "user": {"name": "hr-admin"}}}
-    show("result", handler(cts, context()))
+    story.line("Asked", "CTS: IAM deleteUser of u-carol (a person left; checked afterwards)")
+    story.line("Done", outcomes(story.invoke(handler, testkit.cts_event("u-carol", "carol"), context())))
 
-    banner("4. user_id \"all\" without ALLOW_ALL_USERS is refused before any call")
-    apig_all = dict(apig, queryStringParameters={"user_id": "all"})
-    show("APIG response", handler(apig_all, context(PROTECTED_USER_IDS="u-admin")))
+    story.line("Asked", "API Gateway: DELETE /revoke?user_id=all, with ALLOW_ALL_USERS off")
+    response = story.invoke(handler, testkit.apig_event("DELETE", query={"user_id": "all"}),
+                            context(PROTECTED_USER_IDS="u-admin"))
+    body = json.loads(response["body"])
+    story.line("Refused", f"HTTP {response['statusCode']} {body['error_code']}: {body['error_msg']} (nothing sent)")
 
-    banner("5. dry run (the default when DRY_RUN is not set): reports, changes nothing")
-    show("result", handler({"user_ids": ["u-dave", "u-admin"]}, context(DRY_RUN="true", PROTECTED_USER_IDS="u-admin")))
+    story.line("Asked", 'a dry run {"user_ids": ["u-dave", "u-admin"]}, u-admin protected')
+    result = story.invoke(handler, {"user_ids": ["u-dave", "u-admin"]},
+                          context(DRY_RUN="true", PROTECTED_USER_IDS="u-admin"))
+    story.line("Reported", [*outcomes(result), "(a dry run changes nothing)"])
 
-    show("authorized after", emulator.modelarts.user_ids(PROJECT))
-    show("calls the emulator received", [f"{c['method']} {c['path']}?{_query(c)} -> {c['status']}"
-                                        for c in emulator.calls()])
+    after = emulator.modelarts.user_ids(PROJECT)
+    story.line("Remains", f"{len(after)} users authorized: {', '.join(after)}")
+    story.line("Calls", [_call(c) for c in emulator.calls()])
 
 
-def workspaceapp(emulator: Emulator) -> None:
+def workspaceapp(story: Story, emulator: Emulator) -> None:
     handler = functions.load("workspaceapp_batch_delete_app_group_authorization").handler
-    banner("Workspace App offboarding: 25 application groups, 120 users authorized in each")
+    story.part("2. Workspace App: a person leaves; take them out of every application group "
+               "(BatchDeleteAppGroupAuthorization)")
     group_ids = [emulator.workspaceapp.seed_group(PROJECT, f"apps-{i:02d}", f"{7100 + i}") for i in range(25)]
     people = [f"user{i:03d}" for i in range(119)] + ["departing.employee"]
     for group_id in group_ids:
         for person in people:
             emulator.workspaceapp.grant(PROJECT, group_id, person)
     before = emulator.workspaceapp.pairs(PROJECT)
-    show("authorizations before", len(before))
+    story.line("There", f"{len(group_ids)} application groups, {len(people)} people in each "
+                        f"({len(before)} authorizations), departing.employee among them")
     emulator.journal.clear()
 
-    banner("CTS trigger: IAM deleteUser of departing.employee, APP_GROUP_IDS = the 25 groups")
-    cts = {"cts": {"service_type": "IAM", "resource_type": "user", "trace_name": "deleteUser", "code": 204,
-                   "resource_id": "0b8d4c6f1a2e4f3b9c7d6e5f4a3b2c1d", "resource_name": "departing.employee",
-                   "trace_id": "trace-demo-2", "time": 1765788999507}}
-    result = handler(cts, context(APP_GROUP_IDS=",".join(group_ids)))
-    show("result summary", {"status": result["status"], "summary": result["summary"],
-                            "upstream_calls": result["upstream_calls"]})
+    story.line("Asked", "CTS: IAM deleteUser of departing.employee; APP_GROUP_IDS lists the 25 groups")
+    result = story.invoke(handler, testkit.cts_event("0b8d4c6f1a2e4f3b9c7d6e5f4a3b2c1d", "departing.employee"),
+                          context(APP_GROUP_IDS=",".join(group_ids)))
     calls = emulator.calls("workspaceapp.batch_delete_app_group_authorization")
-    show("calls made", [f"POST …/batch-delete-authorization groups={len(c['body']['app_group_ids'])} "
-                        f"accounts={[a['account'] for a in c['body']['accounts']]} -> {c['status']}" for c in calls])
+    story.line("Done", f"{result['status']}: {_summary(result)} in {len(calls)} calls "
+                       "(the API takes at most 10 groups x 50 accounts per call)")
     after = emulator.workspaceapp.pairs(PROJECT)
-    show("departing.employee still authorized in", sorted(g for g, a in after if a == "departing.employee"))
-    show("everyone else untouched", after == {pair for pair in before if pair[1] != "departing.employee"})
-    show("authorizations after", len(after))
+    left_in = sorted(group for group, account in after if account == "departing.employee")
+    untouched = after == {pair for pair in before if pair[1] != "departing.employee"}
+    story.line("Remains", f"departing.employee in {len(left_in)} groups; everyone else "
+                          f"{'untouched' if untouched else 'CHANGED'} ({len(after)} authorizations)")
 
 
-def workspace(emulator: Emulator) -> None:
+def workspace(story: Story, emulator: Emulator) -> None:
     handler = functions.load("workspace_batch_delete_access_policies").handler
-    banner("Workspace scheduled cleanup: access policies of several ages and types")
-    seeded = [("PRIVATE_ACCESS", "IP_WHITE_LIST", True, 120), ("PRIVATE_ACCESS", "IP_WHITE_LIST", False, 45),
-              ("PRIVATE_ACCESS", "IP_WHITE_LIST", True, 5), ("PRIVATE_ACCESS", "ACCESS_TYPE", True, 400),
-              ("PRIVATE_ACCESS", "IP_WHITE_LIST", False, 2)]
+    story.part("3. Workspace: the nightly clean-up of access policies (BatchDeleteAccessPolicies)")
+    seeded = [("IP_WHITE_LIST", True, 120), ("IP_WHITE_LIST", False, 45), ("IP_WHITE_LIST", True, 5),
+              ("ACCESS_TYPE", True, 400), ("IP_WHITE_LIST", False, 2)]
     names = {}
-    for index, (name, kind, enabled, age) in enumerate(seeded):
-        policy_id = emulator.workspace.seed(PROJECT, name, access_control_type=kind, is_enable=enabled,
+    for index, (kind, enabled, age) in enumerate(seeded):
+        policy_id = emulator.workspace.seed(PROJECT, "PRIVATE_ACCESS", access_control_type=kind, is_enable=enabled,
                                             age_days=age, policy_id=f"policy-{index + 1}")
         names[policy_id] = f"{kind}, {'enabled' if enabled else 'disabled'}, {age} days old"
-    show("policies before", names)
+    story.line("There", [f"{p} ({d})" for p, d in names.items()])
     emulator.journal.clear()
 
     select = {"older_than_days": 30, "access_control_type": "IP_WHITE_LIST"}
-    banner(f"TIMER trigger (nightly) with user_event {json.dumps({'select': select})}")
-    timer = {"version": "v1.0", "time": "2026-11-24T02:00:00+08:00", "trigger_type": "TIMER",
-             "trigger_name": "nightly-policy-cleanup", "user_event": json.dumps({"select": select})}
-    result = handler(timer, context())
-    show("deleted and why", {item["policy_id"]: f"{item['outcome']}: {item.get('reason')}" for item in result["items"]})
-    show("selection", result["selection"])
-    show("policies after", {p: names[p] for p in emulator.workspace.policy_ids(PROJECT)})
-    show("calls made", [f"{c['method']} {c['path']}?{_query(c)} -> {c['status']}" for c in emulator.calls()])
+    story.line("Asked", f"the nightly TIMER trigger, user_event {json.dumps({'select': select})}")
+    result = story.invoke(handler, testkit.timer_event({"select": select}, name="nightly-policy-cleanup"), context())
+    story.line("Done", outcomes(result))
+    remaining = emulator.workspace.policy_ids(PROJECT)
+    story.line("Remains", [f"{p} ({names[p]})" for p in remaining])
+    story.line("Calls", [_call(c) for c in emulator.calls()])
 
 
-def _query(call: Dict[str, Any]) -> str:
-    return "&".join(f"{k}={v}" for k, v in call["query"].items())
+def _summary(result: Dict[str, Any]) -> str:
+    return ", ".join(f"{outcome} {count}" for outcome, count in result["summary"].items())
 
 
-def run() -> int:
+def _call(call: Dict[str, Any]) -> str:
+    query = "&".join(f"{k}={v}" for k, v in call["query"].items())
+    path = call["path"].replace(PROJECT, "{project}")
+    return f"{call['method']} {path}{'?' + query if query else ''} -> {call['status']}"
+
+
+def run(verbose: bool = False, log_file: Optional[Path] = None) -> int:
+    out = sys.stdout
+    if verbose:
+        log: TextIO = out
+        where = "here, as they come (JSON, as FunctionGraph ships them to LTS)"
+    else:
+        if log_file is None:
+            handle, name = tempfile.mkstemp(prefix="fgrevoke-demo-", suffix=".log")
+            os.close(handle)
+            log_file = Path(name)
+        log = log_file.open("w", encoding="utf-8")
+        where = f"in {log_file} (JSON, as FunctionGraph ships them to LTS; --verbose shows them here)"
+    story = Story(log, out)
+    story.say("fgrevoke demo: the three functions' own code and the real Huawei Cloud SDK, over real HTTP,\n"
+              "against a local emulator of the Huawei Cloud APIs. No account needed; nothing leaves this machine.")
+    story.say(f"The functions' log lines are {where}.")
     emulator = start_emulator()
     try:
-        modelarts(emulator)
-        workspaceapp(emulator)
-        workspace(emulator)
+        modelarts(story, emulator)
+        workspaceapp(story, emulator)
+        workspace(story, emulator)
     finally:
         emulator.stop()
-    banner("demo finished")
+        if log is not out:
+            log.close()
+    story.say("\nDone. Try one yourself:\n"
+              "   fgrevoke event modelarts_delete_authorizations direct > event.json\n"
+              "   fgrevoke invoke modelarts_delete_authorizations --event event.json --emulator\n"
+              "or serve them over HTTP for curl: fgrevoke serve --emulator")
     return 0
+

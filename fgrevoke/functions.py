@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import List
 
+from fgrevoke.errors import UsageError
 from shared import manifest as manifests
 from shared.manifest import FunctionManifest
 
@@ -33,7 +34,7 @@ def service_names() -> List[str]:
 def load(name: str) -> ModuleType:
     """Import ``functions/<name>/index.py`` under a unique module name."""
     if name not in names():
-        raise SystemExit(f"unknown function {name!r}; known: {', '.join(names())}")
+        raise UsageError(f"no function {name!r}; the functions are: {', '.join(names())}")
     module_name = f"fgrevoke_function_{name}"
     with _lock:
         if module_name in sys.modules:

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
 
+from fgrevoke.errors import UsageError
 from fgrevoke.functions import ROOT
 
 TEMPLATE = ROOT / "template.yml"
@@ -16,8 +17,8 @@ FUNCTION_TYPE = "HC::Serverless::Function"
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 
 
-class TemplateError(Exception):
-    pass
+class TemplateError(UsageError):
+    """template.yml or a --param is wrong: a usage error (exit 2) naming the field."""
 
 
 @dataclass

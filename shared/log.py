@@ -59,8 +59,25 @@ _STDOUT = _Stdout()
 _logger: Any = None
 
 
+class _ForwardToJson(logging.Handler):
+    """Library log records nobody handles leave as JSON lines like ours.
+
+    The SDK's loggers (``HuaweiCloud-SDK-<Client>``) have no handler and do not propagate, so their
+    lines ("ConnectionException occurred. …") would reach stderr as plain text through
+    ``logging.lastResort``; that attribute is documented as replaceable.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _logger is not None:
+            _logger.log(record.levelno, "library.log", logger=record.name, message=record.getMessage())
+
+
+_FORWARD_TO_JSON = _ForwardToJson(logging.WARNING)
+
+
 def configure(level: str) -> None:
     global _configured_level, _logger
+    logging.lastResort = _FORWARD_TO_JSON  # on every invocation (one assignment): nothing can undo it for long
     if level == _configured_level:
         return
     structlog.configure(

@@ -1,4 +1,5 @@
-"""Test harness: one emulator per session (state reset per test), real SDK, real HTTP."""
+"""Test harness: one emulator per session (state reset per test), real SDK, real HTTP, and the secrets
+watch. Event builders and readers live in the test kit, ``fgrevoke.testkit``."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, Iterable, Iterator, List
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 import pytest
 
-from fgrevoke import functions
-from fgrevoke.context import LocalContext
+from fgrevoke import functions, testkit
 from fgrevoke.emulator import Emulator
+from fgrevoke.testkit import AgencyKeys, LocalContext
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = Path(__file__).resolve().parent / "events"  # provenance: tests/events/PROVENANCE.md
@@ -27,6 +28,10 @@ TOKEN = "TOKENfgrevoke-test-security-token=="
 ROTATED = ("AKFGREVOKEROTATED0002", "SKfgrevokeRotatedSecret0123456789abcdefg", "TOKENfgrevoke-rotated==")
 SECRETS = (AK, SK, TOKEN) + ROTATED
 SERVICES = functions.service_names()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: many subprocesses; left out of the inner loop")
 
 
 @pytest.fixture(scope="session")
@@ -139,12 +144,11 @@ def emulator(emulator_session: Emulator, monkeypatch: pytest.MonkeyPatch) -> Ite
     assert not find_secrets([recorded]), "a secret is in the emulator's recorded requests or responses"
 
 
-def make_context(timeout_seconds: float = 30.0, agency: bool = True, **user_data: str) -> LocalContext:
-    settings: Dict[str, str] = {"REGION": REGION, "PROJECT_ID": PROJECT, "DRY_RUN": "false"}
-    settings.update(user_data)
-    keys = dict(security_access_key=AK, security_secret_key=SK, security_token=TOKEN) if agency else {}
-    return LocalContext({k: v for k, v in settings.items() if v is not None}, timeout_seconds=timeout_seconds,
-                        function_name="fgrevoke-test", **keys)
+def make_context(timeout_seconds: float = 30.0, agency: bool = True, **user_data: Optional[str]) -> LocalContext:
+    """A context with the test project and the recognisable test keys (``agency=False``: no keys)."""
+    settings: Dict[str, Optional[str]] = {"REGION": REGION, "PROJECT_ID": PROJECT, "DRY_RUN": "false", **user_data}
+    return testkit.context(settings, keys=AgencyKeys(AK, SK, TOKEN) if agency else None,
+                           timeout_seconds=timeout_seconds, function_name="fgrevoke-test")
 
 
 @pytest.fixture
@@ -154,35 +158,3 @@ def context() -> Any:
 
 def reference_event(name: str) -> Dict[str, Any]:
     return json.loads((EVENTS / name).read_text())
-
-
-def apig_event(method: str, body: Any = None, query: Any = None, base64_body: bool = False) -> Dict[str, Any]:
-    import base64
-
-    text = "" if body is None else (body if isinstance(body, str) else json.dumps(body))
-    if base64_body:
-        text = base64.b64encode(text.encode()).decode()
-    return {"httpMethod": method, "path": "/revoke", "headers": {"content-type": "application/json"},
-            "queryStringParameters": query or {}, "pathParameters": {},
-            "requestContext": {"apiId": "api-1", "requestId": "apig-req-1", "stage": "RELEASE"},
-            "body": text, "isBase64Encoded": base64_body}
-
-
-def apig_body(response: Dict[str, Any]) -> Dict[str, Any]:
-    assert set(response) == {"statusCode", "headers", "body", "isBase64Encoded"}
-    assert response["isBase64Encoded"] is False
-    return json.loads(response["body"])
-
-
-def log_lines(text: str) -> list:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-
-def audit_records(text: str) -> List[Dict[str, Any]]:
-    """One dict per target from the grouped "revocation" audit lines."""
-    flat = []
-    for line in log_lines(text):
-        if line["event"] == "revocation":
-            common = {key: value for key, value in line.items() if key != "targets"}
-            flat.extend({**common, **target} for target in line["targets"])
-    return flat

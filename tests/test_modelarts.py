@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from conftest import PROJECT, apig_body, apig_event, load_function, log_lines, reference_event
+from conftest import PROJECT, load_function, reference_event
+from fgrevoke.testkit import apig_body, apig_event, log_lines
 from shared.errors import ConfigurationError, TransientUpstreamFailure
 
 fn = load_function("modelarts_delete_authorizations")

@@ -7,7 +7,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import apig_event, load_function, make_context
+from conftest import load_function, make_context
+from fgrevoke.testkit import apig_event
 from shared.errors import RevokeError
 
 FUNCTIONS = ["modelarts_delete_authorizations", "workspace_batch_delete_access_policies",

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from conftest import PROJECT, apig_body, apig_event, load_function, make_context, reference_event
+from conftest import PROJECT, load_function, make_context, reference_event
+from fgrevoke.testkit import apig_body, apig_event
 from shared.errors import RevokeError, TransientUpstreamFailure
 
 MODELARTS = load_function("modelarts_delete_authorizations")

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from conftest import SECRETS, apig_event, load_function, make_context, reference_event
+from conftest import SECRETS, load_function, make_context, reference_event
+from fgrevoke.testkit import apig_event
 
 SCENARIOS = {
     "modelarts_delete_authorizations": [

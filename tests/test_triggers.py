@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from conftest import apig_event, reference_event
+from conftest import reference_event
+from fgrevoke.testkit import apig_event
 from shared import triggers
 from shared.errors import InvalidRequest, MethodNotAllowed, PayloadTooLarge
 

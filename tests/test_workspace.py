@@ -21,19 +21,9 @@ from huaweicloudsdkworkspace.v2 import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import (
-    AK,
-    PROJECT,
-    SK,
-    TOKEN,
-    apig_body,
-    apig_event,
-    audit_records,
-    load_function,
-    make_context,
-    reference_event,
-)
+from conftest import AK, PROJECT, SK, TOKEN, load_function, make_context, reference_event
 from fgrevoke.emulator.workspace import READINGS
+from fgrevoke.testkit import apig_body, apig_event, audit_records
 from shared.errors import InvalidRequest, TransientUpstreamFailure, UpstreamFailure
 
 fn = load_function("workspace_batch_delete_access_policies")

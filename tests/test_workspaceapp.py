@@ -11,8 +11,9 @@ import math
 
 import pytest
 
-from conftest import AK, PROJECT, SK, TOKEN, apig_body, apig_event, load_function, reference_event
+from conftest import AK, PROJECT, SK, TOKEN, load_function, reference_event
 from fgrevoke.emulator.workspaceapp import READINGS
+from fgrevoke.testkit import apig_body, apig_event
 from shared.clients import WORKSPACEAPP
 from shared.errors import ConfigurationError, TransientUpstreamFailure
 

@@ -81,6 +81,7 @@ class Emulator:
         self.check_signatures = check_signatures
         self.credentials: Dict[str, Tuple[str, Optional[str]]] = {}
         self.journal: List[Dict[str, Any]] = []
+        self.listeners: List[Callable[[Dict[str, Any]], None]] = []  # told of each journal entry (request log)
         self.faults: List[Fault] = []
         self.max_in_flight: Dict[str, int] = {}
         self._in_flight: Dict[str, int] = {}
@@ -284,6 +285,9 @@ class Emulator:
                             for name, value in request.headers.items()},
                 "body": body, "project_id": request.project_id, "status": reply.status,
                 "response": reply.body, "request_id": request_id, "time": time.time()})
+            entry = self.journal[-1]
+        for listener in list(self.listeners):
+            listener(entry)
 
 
 def _query(text: str) -> Dict[str, List[str]]:

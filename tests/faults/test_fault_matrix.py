@@ -15,8 +15,9 @@ from typing import Any, Callable, Dict, Hashable, Optional, Set
 
 import pytest
 
-from conftest import PROJECT, audit_records, load_function, make_context
+from conftest import PROJECT, load_function, make_context
 from fgrevoke.emulator.blackhole import BlackHole
+from fgrevoke.testkit import audit_records
 from shared.errors import TransientUpstreamFailure, UpstreamFailure
 
 ATTEMPTS = 3

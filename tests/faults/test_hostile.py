@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import PROJECT, apig_body, apig_event, load_function, make_context
+from conftest import PROJECT, load_function, make_context
+from fgrevoke.testkit import apig_body, apig_event
 
 FUNCTIONS = {
     "modelarts_delete_authorizations": lambda ids: {"user_ids": ids},

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import PROJECT, ROTATED, audit_records, load_function
-from fgrevoke.context import LocalContext
+from conftest import PROJECT, ROTATED, load_function
+from fgrevoke.testkit import LocalContext, audit_records
 
 pytestmark = pytest.mark.slow
 INVOCATIONS = 500

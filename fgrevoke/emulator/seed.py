@@ -1,0 +1,143 @@
+"""Initial state and faults for a standalone or embedded emulator, from files and command lines.
+
+A seed is a JSON object (or a list of them, one per project)::
+
+    {"project_id": "0f1e…",
+     "modelarts": {"authorizations": ["u-alice", {"user_id": "u-bob", "user_name": "bob"}]},
+     "workspace": {"policies": [{"policy_id": "policy-1", "access_control_type": "IP_WHITE_LIST",
+                                 "is_enable": false, "age_days": 120}]},
+     "workspaceapp": {"groups": [{"id": "7001", "name": "apps-1"}],
+                      "authorizations": [{"app_group_id": "7001", "account": "alice"}]}}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+from fgrevoke.emulator.server import Emulator, Fault
+from fgrevoke.errors import UsageError
+
+EXAMPLE_PROJECT = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+SECTIONS = {"project_id", "modelarts", "workspace", "workspaceapp"}
+WHITELIST = "IP_WHITE_LIST"
+
+
+def example(project_id: str = EXAMPLE_PROJECT) -> Dict[str, Any]:
+    """What the sample events (``fgrevoke event``) name exists: users, policies of several ages, groups."""
+    return {
+        "project_id": project_id,
+        "modelarts": {"authorizations": ["u-example", "0b8d4c6f1a2e4f3b9c7d6e5f4a3b2c1d"]},
+        # policy-1: a switched-off IP whitelist, the one kind deletable without ALLOW_ENABLED_POLICY_DELETION
+        "workspace": {"policies": [{"policy_id": "policy-1", "access_control_type": WHITELIST, "is_enable": False},
+                                   {"policy_id": "policy-2", "age_days": 30},
+                                   {"policy_id": "policy-3", "age_days": 60},
+                                   # what the template's nightly clean-up selects (disabled, over 90 days old)
+                                   {"policy_id": "policy-4", "access_control_type": WHITELIST, "is_enable": False,
+                                    "age_days": 120}]},
+        "workspaceapp": {"groups": [{"id": f"700{index}", "name": f"apps-{index}"} for index in range(3)],
+                         "authorizations": [{"app_group_id": f"700{index}", "account": account}
+                                            for index in range(3)
+                                            for account in ("departing.employee", "alice", "bob")]},
+    }
+
+
+def read(path: Path) -> List[Dict[str, Any]]:
+    """The seed file's projects; a missing or malformed file is a usage error naming the place."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"--seed {path}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise UsageError(f"--seed {path} is not JSON: {error}") from None
+    projects = document if isinstance(document, list) else [document]
+    for index, project in enumerate(projects):
+        where = f"{path}[{index}]" if isinstance(document, list) else str(path)
+        if not isinstance(project, dict):
+            raise UsageError(f"{where}: a seed is a JSON object with project_id, modelarts, workspace, workspaceapp")
+        unknown = sorted(set(project) - SECTIONS)
+        if unknown:
+            raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)}; a seed has {', '.join(sorted(SECTIONS))}")
+        _text(project, "project_id", where)
+    return projects
+
+
+def apply(emulator: Emulator, project: Dict[str, Any], where: str = "seed") -> None:
+    """Create what ``project`` lists in the emulator; an entry it cannot use is a usage error naming it."""
+    project_id = _text(project, "project_id", where)
+    modelarts = _section(project, "modelarts", ("authorizations",), where)
+    for index, entry in enumerate(_list(modelarts, "authorizations", f"{where}.modelarts")):
+        at = f"{where}.modelarts.authorizations[{index}]"
+        entry = {"user_id": entry} if isinstance(entry, str) else _object(entry, at, ("user_id", "user_name"))
+        emulator.modelarts.seed(project_id, _text(entry, "user_id", at), str(entry.get("user_name") or ""))
+    workspace = _section(project, "workspace", ("policies",), where)
+    for index, entry in enumerate(_list(workspace, "policies", f"{where}.workspace")):
+        at = f"{where}.workspace.policies[{index}]"
+        policy = _object(entry, at, ("policy_id", "policy_name", "access_control_type", "is_enable", "age_days"))
+        age = policy.get("age_days", 0)
+        if isinstance(age, bool) or not isinstance(age, (int, float)) or age < 0:
+            raise UsageError(f"{at}.age_days must be a number of days >= 0")
+        if not isinstance(policy.get("is_enable", True), bool):
+            raise UsageError(f"{at}.is_enable must be true or false")
+        emulator.workspace.seed(project_id, str(policy.get("policy_name", "PRIVATE_ACCESS")),
+                                access_control_type=str(policy.get("access_control_type", "ACCESS_TYPE")),
+                                is_enable=policy.get("is_enable", True), age_days=float(age),
+                                policy_id=policy.get("policy_id") and _text(policy, "policy_id", at))
+    apps = _section(project, "workspaceapp", ("groups", "authorizations"), where)
+    for index, entry in enumerate(_list(apps, "groups", f"{where}.workspaceapp")):
+        at = f"{where}.workspaceapp.groups[{index}]"
+        group = _object(entry, at, ("id", "name"))
+        emulator.workspaceapp.seed_group(project_id, _text(group, "name", at), _text(group, "id", at))
+    for index, entry in enumerate(_list(apps, "authorizations", f"{where}.workspaceapp")):
+        at = f"{where}.workspaceapp.authorizations[{index}]"
+        grant = _object(entry, at, ("app_group_id", "account", "account_type", "domain"))
+        account_type = grant.get("account_type", "USER")
+        if account_type not in ("USER", "USER_GROUP"):
+            raise UsageError(f"{at}.account_type must be USER or USER_GROUP")
+        emulator.workspaceapp.grant(project_id, _text(grant, "app_group_id", at), _text(grant, "account", at),
+                                    account_type, str(grant.get("domain") or ""))
+
+
+def fault(spec: str, emulator: Emulator) -> Fault:
+    """``ROUTE:STATUS[:COUNT]`` -> a fault on that route (``*``: every route); without COUNT, every request."""
+    parts = spec.split(":")
+    routes = sorted(emulator.actions)
+    if len(parts) not in (2, 3):
+        raise UsageError(f"--fault {spec!r}: give ROUTE:STATUS or ROUTE:STATUS:COUNT, e.g. "
+                         "modelarts.delete_authorizations:503:2")
+    route, status, count = parts[0], parts[1], parts[2] if len(parts) == 3 else None
+    if route != "*" and route not in routes:
+        raise UsageError(f"--fault {spec!r}: no route {route!r}; the routes are * and {', '.join(routes)}")
+    if not status.isdigit() or not 100 <= int(status) <= 599:
+        raise UsageError(f"--fault {spec!r}: the status must be an HTTP status from 100 to 599")
+    if count is not None and (not count.isdigit() or int(count) < 1):
+        raise UsageError(f"--fault {spec!r}: the count must be a whole number >= 1")
+    return emulator.inject(route, status=int(status), times=int(count) if count else None)
+
+
+def _section(project: Dict[str, Any], name: str, keys: Tuple[str, ...], where: str) -> Dict[str, Any]:
+    return _object(project.get(name) or {}, f"{where}.{name}", keys)
+
+
+def _object(value: Any, where: str, keys: Tuple[str, ...]) -> Dict[str, Any]:
+    if not isinstance(value, dict):
+        raise UsageError(f"{where} must be an object with {', '.join(keys)}")
+    unknown = sorted(set(value) - set(keys))
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)}; it takes {', '.join(keys)}")
+    return value
+
+
+def _list(section: Dict[str, Any], name: str, where: str) -> List[Any]:
+    value = section.get(name) or []
+    if not isinstance(value, list):
+        raise UsageError(f"{where}.{name} must be a list")
+    return value
+
+
+def _text(entry: Dict[str, Any], name: str, where: str) -> str:
+    value = entry.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(f"{where}.{name} must be a non-empty string")
+    return value

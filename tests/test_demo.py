@@ -1,0 +1,33 @@
+"""`make demo` (`fgrevoke demo`): a story a newcomer can follow; the JSON log lines one option away."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from fgrevoke.testkit import run_command
+
+LABELS = ("There:", "Asked:", "Done:", "Remains:")
+
+
+def test_the_demo_tells_a_story_and_keeps_the_log_lines_in_a_file(tmp_path):
+    log = tmp_path / "demo.log"
+    result = run_command("demo", "--log-file", str(log))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert not any(line.lstrip().startswith("{") for line in lines), "no JSON log lines in the story"
+    assert max(len(line) for line in lines) < 200
+    for label in LABELS:
+        assert sum(line.strip().startswith(label) for line in lines) >= 3, label  # in each of the three parts
+    assert str(log) in result.stdout
+    assert "u-alice: deleted" in result.stdout and "Remains:  2 users authorized: u-admin, u-dave" in result.stdout
+    events = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    assert events.count("invocation.done") >= 6 and "revocation" in events
+
+
+def test_verbose_shows_the_log_lines_in_place():
+    result = run_command("demo", "--verbose")
+    assert result.returncode == 0
+    json_lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert any(line["event"] == "invocation.done" for line in json_lines)
+    assert re.search(r"^   Asked: ", result.stdout, re.M)
