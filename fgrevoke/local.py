@@ -24,7 +24,7 @@ from fgrevoke.emulator import seed as seeding
 from fgrevoke.errors import ToolError, UsageError
 from fgrevoke.template import FunctionSpec
 from fgrevoke.testkit import AgencyKeys
-from shared import triggers
+from shared import manifest, triggers
 from shared.clients import Service
 from shared.errors import ConfigurationError, RevokeError
 from shared.settings import SettingsSource
@@ -110,7 +110,7 @@ class Prepared:
     def revokes_for_real(self, event: Any = None) -> bool:
         """DRY_RUN=false in effect: the setting is off and the event (None: any event) does not ask for a dry run."""
         try:
-            if SettingsSource(self.context()).flag("DRY_RUN", True):
+            if manifest.DRY_RUN.read(SettingsSource(self.context())):
                 return False
             if event is None:
                 return True

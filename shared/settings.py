@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, FrozenSet, Optional, Tuple
+from typing import Any, Optional
 
 from shared import manifest
-from shared.errors import ConfigurationError, InvalidRequest
-from shared.fields import folded
+from shared.errors import ConfigurationError
 
 
 class SettingsSource:
-    """Typed access to the function's environment variables; errors name the setting."""
+    """The function's environment variables as text; shared/manifest.py types them."""
 
     def __init__(self, context: Any) -> None:
         self._context = context
@@ -33,41 +32,6 @@ class SettingsSource:
             return None
         value = str(value).strip()
         return value or None
-
-    def text(self, name: str, default: Optional[str] = None) -> Optional[str]:
-        value = self.get(name)
-        return default if value is None else value
-
-    def required(self, name: str, hint: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise ConfigurationError(f"setting {name} is missing: {hint}", field=name)
-        return value
-
-    def flag(self, name: str, default: bool) -> bool:
-        return bool(manifest.flag(name, "", default).read(self))
-
-    def integer(self, name: str, default: int, low: int, high: int) -> int:
-        return int(manifest.integer(name, "", default, low, high).read(self))
-
-    def seconds(self, name: str, default: float, low: float, high: float) -> float:
-        return float(manifest.seconds(name, "", default, low, high).read(self))
-
-    def items(self, name: str) -> Tuple[str, ...]:
-        """A comma-separated list; blanks and duplicates dropped, order kept."""
-        value = self.get(name) or ""
-        return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-
-    def protected(self, name: str, parse: Callable[[Any, str], str]) -> FrozenSet[str]:
-        """A protected list: each entry checked by the request field's own parser (a bad entry is a
-        configuration error, never a silent miss), compared case-insensitively (``fields.folded``)."""
-        entries = []
-        for index, item in enumerate(self.items(name)):
-            try:
-                entries.append(parse(item, f"{name}[{index}]"))
-            except InvalidRequest as problem:
-                raise ConfigurationError(f"setting {problem.message}", field=name) from None
-        return folded(entries)
 
 
 @dataclass(frozen=True)

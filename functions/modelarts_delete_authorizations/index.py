@@ -21,9 +21,9 @@ from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest, Refused
 from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
 
-OPERATION = "modelarts.delete_authorizations"
+MANIFEST = manifest.beside(__file__)  # its operation, actions, settings and their defaults
+OPERATION = MANIFEST.operation
 # The agency's least privilege: every action a call of this function needs (API reference pages).
-REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
 ALL, ALL_USERS = "all", "all-users"  # the API reference's keyword; the all-IAM-users grant's user_id
 PAGE_SIZE = 1000  # GetAuthorizations' largest page
 # ModelArts answers "not found" with 400 ModelArts.0429 "The authorization does not exist"
@@ -47,7 +47,7 @@ def validate_request(payload: Dict[str, Any]) -> None:
 
 
 def revoke(invocation: runtime.Invocation) -> Report:
-    protected = invocation.source.protected("PROTECTED_USER_IDS", fields.identifier)
+    protected = fields.folded(MANIFEST.value("PROTECTED_USER_IDS", invocation.source))
     user_ids, verify = _request(invocation)
     report = invocation.report()
     if any(everyone(user_id) for user_id in user_ids):
@@ -103,7 +103,7 @@ def _parse(payload: Dict[str, Any]) -> Tuple[List[str], bool]:
 
 
 def _guard_everyone(invocation: runtime.Invocation, user_id: str, protected: FrozenSet[str]) -> None:
-    if not invocation.source.flag("ALLOW_ALL_USERS", False):
+    if not MANIFEST.value("ALLOW_ALL_USERS", invocation.source):
         raise Refused(f'user_id "{user_id}" revokes every user\'s authorization and is refused: set '
                       "ALLOW_ALL_USERS=true on the function to allow it", field="user_id")
     if protected:

@@ -38,9 +38,8 @@ from shared.outcomes import (
     Report,
 )
 
-OPERATION = "workspace.batch_delete_access_policies"
-# The agency's least privilege: declared in manifest.py (ListAccessPolicyObjects needs getTarget).
-REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
+MANIFEST = manifest.beside(__file__)  # its operation, actions, settings and their defaults
+OPERATION = MANIFEST.operation
 MAX_BATCH = 100  # policy_id_list maxItems in the API definition
 LIST_PAGE, MAX_OFFSET = 100, 99  # ListAccessPolicies: limit 0-100, offset 0-99
 OBJECTS_PAGE, OBJECTS_MAX_OFFSET = 2000, 1999  # ListAccessPolicyObjects: limit 0-2000, offset 0-1999
@@ -57,13 +56,13 @@ _ISO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(?::(\d{2})(?:[.,]
 
 
 def handler(event: Any, context: Any) -> Any:
-    return runtime.handle(event, context, operation=OPERATION, revoke=revoke, offboards=False)
+    return runtime.handle(event, context, operation=OPERATION, revoke=revoke, offboards=MANIFEST.offboards)
 
 
 def revoke(invocation: runtime.Invocation) -> Report:
-    protected = invocation.source.protected("PROTECTED_POLICY_IDS", fields.identifier)
-    batch_size = invocation.source.integer("POLICY_BATCH_SIZE", MAX_BATCH, 1, MAX_BATCH)
-    allow_in_force = invocation.source.flag("ALLOW_ENABLED_POLICY_DELETION", False)
+    protected = fields.folded(MANIFEST.value("PROTECTED_POLICY_IDS", invocation.source))
+    batch_size = MANIFEST.value("POLICY_BATCH_SIZE", invocation.source)
+    allow_in_force = MANIFEST.value(OPT_IN, invocation.source)
     policy_ids, selection = _request(invocation.payload)
     report = invocation.report()
     reasons: Dict[str, str] = {}

@@ -32,9 +32,9 @@ from shared.errors import ConfigurationError, InvalidRequest, PayloadTooLarge
 from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report, TargetState
 from shared.settings import SettingsSource
 
-OPERATION = "workspaceapp.batch_delete_app_group_authorization"
+MANIFEST = manifest.beside(__file__)  # its operation, actions, settings and their defaults
+OPERATION = MANIFEST.operation
 # The agency's least privilege: every action a call of this function needs (API reference pages).
-REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
 MAX_GROUPS_PER_CALL, MAX_ACCOUNTS_PER_CALL = 10, 50
 MAX_PAIRS = 100_000
 LIST_PAGE = 100  # the largest page of ListAppGroupAuthorization and ListAppGroup
@@ -110,7 +110,7 @@ def _offboarding_ignored(source: SettingsSource) -> Optional[str]:
 
 
 def _mapping(source: SettingsSource) -> Mapping:
-    value = source.get("WORKSPACE_ACCOUNT_MAPPING") or "same"
+    value = MANIFEST.value(MAPPING_SETTING, source)
     kind, colon, text = value.partition(":")
     kind = kind.strip().lower()
     if not colon and kind in ("same", "off"):
@@ -131,7 +131,7 @@ def _mapping(source: SettingsSource) -> Mapping:
 def revoke(invocation: runtime.Invocation) -> Report:
     mapping = _mapping(invocation.source)
     groups, accounts = _request(invocation, mapping)
-    protected = invocation.source.protected("PROTECTED_ACCOUNTS", fields.name)
+    protected = fields.folded(MANIFEST.value("PROTECTED_ACCOUNTS", invocation.source))
     report = invocation.report()
     kept = [account for account in accounts if account.name.casefold() not in protected]
     report.items.extend(_outcome(group, account, SKIPPED_PROTECTED, reason="listed in PROTECTED_ACCOUNTS")
@@ -319,7 +319,7 @@ def _request(invocation: runtime.Invocation, mapping: Mapping) -> Tuple[Optional
 
 
 def _configured_groups(invocation: runtime.Invocation) -> Optional[List[str]]:
-    configured = invocation.source.items("APP_GROUP_IDS")
+    configured = MANIFEST.value("APP_GROUP_IDS", invocation.source)
     if configured == (DISCOVER,):
         return None
     if not configured:

@@ -26,7 +26,7 @@ MANIFEST = FunctionManifest(
              '(the IAM user name as is), "suffix:<text>" (the name with the text appended, e.g. '
              'suffix:@corp.example), "domain:<domain>" (the name as is, with AccountInfo.domain set), "off" (IAM '
              "user deletions are ignored, with the reason)", "same",
-             pattern=r"^(same|off|suffix:\S.*|domain:\S.*)$",
+             pattern=r"(?i)^(same|off|suffix:\S.*|domain:\S.*)$",
              pattern_doc='"same", "off", "suffix:<text>" or "domain:<domain>"'),
     ),
 )
