@@ -11,6 +11,7 @@ import re
 from typing import Any, Dict, List
 
 from fgrevoke import functions as function_folders
+from fgrevoke import trigger_rules
 from fgrevoke.functions import ROOT
 from fgrevoke.template import FunctionSpec, functions
 
@@ -54,7 +55,7 @@ def validate(template: Dict[str, Any]) -> List[str]:
             errors.append(f"Resources.{', '.join(resources)}: more than one resource deploys functions/{folder}")
     for spec in specs:
         errors.extend(_function_errors(spec, spec.folder in folders))
-    return errors
+    return errors + trigger_rules.check(template)
 
 
 def _function_errors(spec: FunctionSpec, folder_exists: bool) -> List[str]:
