@@ -44,33 +44,17 @@ def _invoke(args: argparse.Namespace) -> int:
     return 1 if failed or status >= 400 else 0
 
 
-def _deploy(args: argparse.Namespace) -> int:
-    import os
+def _run_tool_command(args: argparse.Namespace) -> int:
+    """Until cli.main turns every ToolError into its line and exit code (the cliux branch does)."""
+    from fgrevoke.errors import ToolError
 
-    from fgrevoke import deploy, packaging, template, validate
-
-    overrides = template.parse_overrides(args.param)
-    loaded = template.load(args.template, overrides)
-    errors = validate.validate(loaded)
-    if errors:
-        print("\n".join(["template.yml is not valid; nothing deployed:", *errors]), file=sys.stderr)
-        return 1
-    region = overrides.get("Region") or str(loaded["Parameters"]["Region"].get("Default"))
-    project_id = args.project_id or overrides.get("ProjectId") or os.environ.get("HUAWEICLOUD_SDK_PROJECT_ID")
-    if not project_id:
-        print("fgrevoke: give --project-id (or the ProjectId parameter, or HUAWEICLOUD_SDK_PROJECT_ID)",
-              file=sys.stderr)
-        return 2
-    deployer = deploy.Deployer(deploy.client(region, project_id), args.dist or packaging.DIST, _progress)
-    actions = deployer.plan(template.functions(loaded))
-    document = {"plan": args.plan, "changes": [{"function": a.function, "action": a.kind, "detail": a.detail}
-                                               for a in actions]}
-    if args.plan or not actions:
-        _report(args, document, "\n".join(map(str, actions)) or "no changes: the account matches the template")
-        return 0
-    deployer.apply(actions)
-    _report(args, document, f"applied {len(actions)} change(s)")
-    return 0
+    try:
+        return int(args.run(args))
+    except ToolError as error:
+        if args.json:
+            print(json.dumps({"error": error.message, "exit_code": error.exit_code}))
+        print(f"fgrevoke: {error.message}", file=sys.stderr)
+        return error.exit_code
 
 
 def _progress(line: str) -> None:
@@ -133,12 +117,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     run.add_argument("--emulator", action="store_true", help="against the embedded, seeded emulator")
     _template_options(run)
 
-    ship = commands.add_parser("deploy", help="make the account match template.yml (FunctionGraph SDK)")
-    _template_options(ship)
-    ship.add_argument("--plan", action="store_true", help="show what would change, change nothing")
-    ship.add_argument("--dist", type=Path, default=None, help="where the zips are (default: dist/)")
-    ship.add_argument("--project-id", help="project to deploy to (default: the ProjectId parameter, "
-                                           "else HUAWEICLOUD_SDK_PROJECT_ID)")
+    from fgrevoke import deploy_cli
+
+    deploy_cli.add_commands(commands)
 
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -166,8 +147,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return _invoke(args)
     if args.command == "package":
         return _package(args)
-    if args.command == "deploy":
-        return _deploy(args)
+    if args.command in ("deploy", "destroy"):
+        return _run_tool_command(args)
     if args.command == "emulator":
         from fgrevoke.emulator import Emulator
 
