@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any, List, Optional
 
+from fgrevoke import project_config
+
 
 def _template_options(parser: argparse.ArgumentParser) -> None:
     from fgrevoke.template import TEMPLATE
@@ -16,6 +18,7 @@ def _template_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="override a template parameter (repeatable)")
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    project_config.add_options(parser)
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -130,7 +133,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         from fgrevoke import template, validate
 
         try:
-            errors = validate.validate(template.load(args.template, template.parse_overrides(args.param)))
+            errors = validate.validate(template.load(args.template, project_config.resolve(args).parameters))
         except template.TemplateError as problem:
             errors = [str(problem)]
         _report(args, {"valid": not errors, "errors": errors},

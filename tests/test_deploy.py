@@ -288,3 +288,16 @@ def test_destroy_leaves_functions_deploy_did_not_create(account, dist):
     assert removed.code == 0 and {c["function"] for c in removed.json["changes"]} == \
         {spec.name for spec in SPECS} - {MODELARTS}
     assert list(account.functiongraph.functions[PROJECT]) == [MODELARTS]
+
+
+def test_deploy_builds_a_package_that_is_not_built_from_the_current_sources(account, dist):
+    (dist / "workspaceapp_batch_delete_app_group_authorization.zip").unlink()
+    run = run_deploy(dist)
+    assert run.code == 0, run.err
+    assert "workspaceapp_batch_delete_app_group_authorization: workspaceapp_batch_delete_app_group_authorization.zip " \
+           "is not built from the current sources; building it" in run.err
+    [spec] = [spec for spec in SPECS if spec.folder.startswith("workspaceapp")]
+    built = dist / f"{spec.folder}.zip"
+    assert deploy.stale_files(spec, built) == []
+    function = account.functiongraph.functions[PROJECT][spec.name]
+    assert account.functiongraph.code[function["func_urn"]] == built.read_bytes()
