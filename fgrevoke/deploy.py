@@ -202,8 +202,8 @@ class Deployer:
         return actions
 
     def destroy_plan(self, specs: List[FunctionSpec]) -> List[Action]:
-        """Delete the template's functions that deploy created (package fgrevoke): triggers first (an API
-        Gateway trigger's API goes with it), then the function with its asynchronous configuration."""
+        """Delete the template's functions that deploy created (package fgrevoke): each trigger, so the plan names
+        them (deleting the function would take them too), then the function with all its versions."""
         existing = self.current()
         actions: List[Action] = []
         for spec in specs:
@@ -214,7 +214,8 @@ class Deployer:
             for trigger in self._triggers(urn):
                 actions.append(Action(spec.name, "delete_trigger", _trigger_label(trigger),
                                       lambda t=trigger, s=spec: self._delete_trigger(s, t)))
-            actions.append(Action(spec.name, "delete_function", urn, lambda u=urn: self._delete_function(u)))
+            actions.append(Action(spec.name, "delete_function", f"{urn}, all versions",
+                                  lambda u=urn: self._delete_function(u)))
         return actions
 
     def apply(self, actions: List[Action]) -> None:
@@ -346,7 +347,10 @@ class Deployer:
             trigger_id=trigger["trigger_id"]))
 
     def _delete_function(self, urn: str) -> None:
-        self._call(self.client.delete_function, self.sdk.DeleteFunctionRequest(function_urn=urn))
+        # "The latest version of a function cannot be deleted. To delete a function and all its versions, provide a
+        # URN without any version or alias" (API reference, Deleting a Function or Function Version).
+        unversioned = ":".join(urn.split(":")[:7])  # urn:fss:<region>:<project>:function:<package>:<name>
+        self._call(self.client.delete_function, self.sdk.DeleteFunctionRequest(function_urn=unversioned))
 
     def _update_async(self, spec: FunctionSpec) -> None:
         wanted = dict(spec.properties["AsyncInvokeConfig"])

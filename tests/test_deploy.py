@@ -234,7 +234,10 @@ def test_mistakes_are_one_line_with_an_exit_code(account, dist, monkeypatch):
     no_project = run_deploy(dist, "--plan", project=False)
     assert no_project.code == 2 and "no project: give --project-id" in no_project.err
     bad_region = run_deploy(dist, "--plan", "--param", "Region=mars-1")
-    assert bad_region.code in (1, 2) and "Traceback" not in bad_region.err
+    assert bad_region.code == 2 and "the SDK knows no FunctionGraph region 'mars-1'" in bad_region.err
+    monkeypatch.setenv("HUAWEICLOUD_SDK_REGION_FUNCTIONGRAPH_CN_NORTH_4", "http://127.0.0.1:9")  # nothing listens
+    no_network = run_deploy(dist, "--plan")
+    assert no_network.code == 1 and "fgrevoke: FunctionGraph could not be reached (list_functions)" in no_network.err
     monkeypatch.delenv("HUAWEICLOUD_SDK_AK")
     no_keys = run_deploy(dist, "--plan")
     assert no_keys.code == 2 and "set HUAWEICLOUD_SDK_AK" in no_keys.err and "Traceback" not in no_keys.err
@@ -301,3 +304,13 @@ def test_deploy_builds_a_package_that_is_not_built_from_the_current_sources(acco
     assert deploy.stale_files(spec, built) == []
     function = account.functiongraph.functions[PROJECT][spec.name]
     assert account.functiongraph.code[function["func_urn"]] == built.read_bytes()
+
+
+def test_a_refused_change_stops_the_deploy_with_what_was_done(account, dist):
+    account.inject("functiongraph.create_function_trigger", status=400,
+                   body={"error_code": "FSS.1417", "error_msg": "Invalid APIG Exclusive trigger parameters."})
+    run = run_deploy(dist)
+    assert run.code == 1 and "Traceback" not in run.err
+    assert "fgrevoke: FunctionGraph answered 400 FSS.1417 to create_function_trigger: Invalid APIG Exclusive trigger " \
+           "parameters.; 1 of 9 change(s) were made before it, none after" in run.err
+    assert run_deploy(dist, "--plan", "--json").code == 0  # the next deploy carries on from there

@@ -98,7 +98,10 @@ def test_missing_triggers_and_functions_answer_as_the_real_service(functiongraph
         functiongraph.show_function_trigger(v2.ShowFunctionTriggerRequest(
             function_urn=functiongraph.urn, trigger_type_code="TIMER", trigger_id="0" * 32))
     assert (missing_trigger.value.status_code, missing_trigger.value.error_code) == (500, "FSS.0500")
-    functiongraph.delete_function(v2.DeleteFunctionRequest(function_urn=functiongraph.urn))
+    with pytest.raises(ServiceResponseException) as latest:
+        functiongraph.delete_function(v2.DeleteFunctionRequest(function_urn=functiongraph.urn))
+    assert (latest.value.status_code, latest.value.error_code) == (400, "FSS.0400")  # ":latest" cannot be deleted
+    functiongraph.delete_function(v2.DeleteFunctionRequest(function_urn=functiongraph.urn.rsplit(":", 1)[0]))
     with pytest.raises(ServiceResponseException) as missing_function:
         functiongraph.delete_function_trigger(v2.DeleteFunctionTriggerRequest(
             function_urn=functiongraph.urn, trigger_type_code="TIMER", trigger_id="0" * 32))
