@@ -78,12 +78,16 @@ class FunctionGraph:
         return error(404, "FSS.1051", f"function {urn} does not exist")  # error-code appendix
 
     def list(self, request: Request) -> Reply:
+        """ListFunctions: ``marker`` (a start index) and ``maxitems``, answering ``next_marker`` and ``count``
+        (API reference "Querying Functions"; SDK ListFunctionsRequest/ListFunctionsResponse)."""
         functions = sorted(self._project(request).values(), key=lambda f: f["func_name"])
         marker, limit = int(request.arg("marker") or 0), int(request.arg("maxitems") or 400)
         page = functions[marker:marker + limit]
         return Reply(200, {"functions": page, "next_marker": marker + len(page), "count": len(functions)})
 
     def create(self, request: Request) -> Reply:
+        """CreateFunction: fields of the SDK's CreateFunctionRequestBody; the URN as in the API reference's
+        function model (urn:fss:<region>:<project>:function:<package>:<name>:latest)."""
         body = request.json() or {}
         name = body.get("func_name")
         if not name or not body.get("runtime") or not body.get("handler"):
@@ -103,7 +107,7 @@ class FunctionGraph:
         function = self._find(request)
         return function if isinstance(function, Reply) else Reply(200, function)
 
-    def update_config(self, request: Request) -> Reply:
+    def update_config(self, request: Request) -> Reply:  # SDK UpdateFunctionConfigRequestBody
         function = self._find(request)
         if isinstance(function, Reply):
             return function
@@ -112,7 +116,7 @@ class FunctionGraph:
         function["last_modified"] = _now()
         return Reply(200, function)
 
-    def update_code(self, request: Request) -> Reply:
+    def update_code(self, request: Request) -> Reply:  # SDK UpdateFunctionCodeRequestBody (func_code.file: base64)
         function = self._find(request)
         if isinstance(function, Reply):
             return function
@@ -220,6 +224,11 @@ class FunctionGraph:
         if isinstance(function, Reply):
             return function
         body = request.json() or {}
+        # SDK UpdateFunctionAsyncInvokeConfigRequestBody docstrings: retries 0-3, maximum event age 60-86400 s.
+        retries, age = body.get("max_async_retry_attempts", 1), body.get("max_async_event_age_in_seconds", 3600)
+        if not (isinstance(retries, int) and 0 <= retries <= 3 and isinstance(age, int) and 60 <= age <= 86400):
+            return error(400, "FSS.0400", "max_async_retry_attempts is 0-3 and max_async_event_age_in_seconds "
+                         "60-86400")
         config = {"func_urn": function["func_urn"], **body, "last_modified": _now()}
         self.async_configs[function["func_urn"]] = config
         return Reply(200, config)
