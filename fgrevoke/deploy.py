@@ -15,6 +15,7 @@ import hashlib
 import json
 import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
@@ -185,18 +186,18 @@ class Deployer:
             function = existing.get(spec.name)
             if function is None:
                 actions.append(Action(spec.name, "create_function", f"{spec.properties['Runtime']}, "
-                                      f"{mib(len(code))} code", lambda s=spec, c=code: self._create(s, c),
+                                      f"{mib(len(code))} code", partial(self._create, spec, code),
                                       setting_changes({}, spec.variables)))
                 urn = None
             else:
                 urn = function["func_urn"]
                 if function.get("digest") != hashlib.sha512(code).hexdigest():
                     actions.append(Action(spec.name, "update_code", f"upload {mib(len(code))}",
-                                          lambda u=urn, c=code, s=spec: self._update_code(s, u, c)))
+                                          partial(self._update_code, spec, urn, code)))
                 changes = self._config_changes(spec, function)
                 if changes:
                     actions.append(Action(spec.name, "update_config", ", ".join(c.name for c in changes),
-                                          lambda u=urn, s=spec: self._update_config(s, u), changes))
+                                          partial(self._update_config, spec, urn), changes))
             actions.extend(self._trigger_actions(spec, urn))
             actions.extend(self._async_actions(spec, urn))
         return actions
@@ -213,9 +214,9 @@ class Deployer:
             urn = function["func_urn"]
             for trigger in self._triggers(urn):
                 actions.append(Action(spec.name, "delete_trigger", _trigger_label(trigger),
-                                      lambda t=trigger, s=spec: self._delete_trigger(s, t)))
+                                      partial(self._delete_trigger, spec, trigger)))
             actions.append(Action(spec.name, "delete_function", f"{urn}, all versions",
-                                  lambda u=urn: self._delete_function(u)))
+                                  partial(self._delete_function, urn)))
         return actions
 
     def apply(self, actions: List[Action]) -> None:
@@ -265,13 +266,13 @@ class Deployer:
                 if not changes:
                     continue
                 actions.append(Action(spec.name, "delete_trigger", f"{label} (changed)",
-                                      lambda c=current, s=spec: self._delete_trigger(s, c), changes))
+                                      partial(self._delete_trigger, spec, current), changes))
             actions.append(Action(spec.name, "create_trigger", label,
-                                  lambda t=trigger, s=spec: self._create_trigger(s, t)))
+                                  partial(self._create_trigger, spec, trigger)))
         for current in present:
             if current["trigger_id"] not in claimed:
                 actions.append(Action(spec.name, "delete_trigger", f"{_trigger_label(current)} (not in the template)",
-                                      lambda c=current, s=spec: self._delete_trigger(s, c)))
+                                      partial(self._delete_trigger, spec, current)))
         return actions
 
     def _async_actions(self, spec: FunctionSpec, urn: Optional[str]) -> List[Action]:
@@ -295,7 +296,7 @@ class Deployer:
         detail = f"retries {wanted.get('max_async_retry_attempts')}, max age " \
                  f"{wanted.get('max_async_event_age_in_seconds')} s, on failure " \
                  f"{(wanted.get('destination_config') or {}).get('on_failure', {}).get('destination', 'none')}"
-        return [Action(spec.name, "update_async_config", detail, lambda s=spec: self._update_async(s))]
+        return [Action(spec.name, "update_async_config", detail, partial(self._update_async, spec))]
 
     # -- the calls --------------------------------------------------------------------------------
     def _call(self, method: Callable[[Any], Any], request: Any) -> Any:

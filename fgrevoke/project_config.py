@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -67,16 +68,7 @@ def load(path: Optional[Path] = None, stage: str = DEFAULT_STAGE) -> Stage:
                 raise UsageError(f"--stage {stage}: there is no {FILE_NAME} here; create one or give --config FILE")
             return Stage()
         path = found
-    try:
-        import tomllib  # the tooling's Python is 3.11 or later (the functions' code runs on 3.9 too)
-    except ImportError:
-        raise UsageError(f"reading {path} needs Python 3.11 or later (tomllib); run fgrevoke from .venv") from None
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"--config {path}: {error.strerror or error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UsageError(f"{path} is not valid TOML: {error}") from None
+    document = _parse(path)
     table = document.get(stage)
     if not isinstance(table, dict):
         stages = ", ".join(name for name, value in document.items() if isinstance(value, dict)) or "none"
@@ -105,6 +97,19 @@ def resolve(args: argparse.Namespace) -> Settings:
     project_id = getattr(args, "project_id", None) or stage.project_id or parameters.get("ProjectId") or \
         os.environ.get("HUAWEICLOUD_SDK_PROJECT_ID")
     return Settings(stage, parameters, project_id)
+
+
+def _parse(path: Path) -> Dict[str, Any]:
+    if sys.version_info >= (3, 11):  # the tooling's Python; the functions' code runs on 3.9 too
+        import tomllib
+
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise UsageError(f"--config {path}: {error.strerror or error}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise UsageError(f"{path} is not valid TOML: {error}") from None
+    raise UsageError(f"reading {path} needs Python 3.11 or later (tomllib); run fgrevoke from .venv")
 
 
 def _text(path: Path, stage: str, key: str, value: Any) -> Optional[str]:
