@@ -125,7 +125,8 @@ def _print_plan(args: argparse.Namespace, actions: List[Any], widening: List[str
 def _confirm(what: str, question: str, refused: str) -> None:
     """Go on only after a yes on a terminal; elsewhere (a pipeline) stop with what --yes would do."""
     if sys.stdin.isatty() and sys.stdout.isatty():
-        answer = input(f"{what}. {question.capitalize()}? [y/N] ")
+        print(f"{what}. {question.capitalize()}? [y/N] ", end="", flush=True)
+        answer = sys.stdin.readline()
         if answer.strip().lower() in ("y", "yes"):
             return
         raise ToolError(f"{refused}: not confirmed")

@@ -314,3 +314,40 @@ def test_a_refused_change_stops_the_deploy_with_what_was_done(account, dist):
     assert "fgrevoke: FunctionGraph answered 400 FSS.1417 to create_function_trigger: Invalid APIG Exclusive trigger " \
            "parameters.; 1 of 9 change(s) were made before it, none after" in run.err
     assert run_deploy(dist, "--plan", "--json").code == 0  # the next deploy carries on from there
+
+
+def on_a_terminal(answer: str, *args: str) -> Run:
+    """The command with a terminal for stdin and stdout (as a person runs it), answering the prompt."""
+    import pty
+    import select
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "fgrevoke", *args], stdin=terminal, stdout=terminal,
+                               stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    os.close(terminal)
+    seen = b""
+    while b"[y/N]" not in seen and process.poll() is None:
+        if select.select([controller], [], [], 1)[0]:
+            seen += os.read(controller, 4096)
+    os.write(controller, answer.encode() + b"\n")
+    err = process.communicate(timeout=300)[1]
+    try:
+        while True:
+            seen += os.read(controller, 4096)
+    except OSError:  # the terminal closes with the process
+        pass
+    os.close(controller)
+    return Run(subprocess.CompletedProcess(args, process.returncode, seen.decode(errors="replace"), err))
+
+
+def test_on_a_terminal_a_widening_change_is_asked_about(account, dist):
+    run_deploy(dist)
+    account.journal.clear()
+    declined = on_a_terminal("n", "deploy", "--dist", str(dist), "--project-id", PROJECT, "--param", "DryRun=false")
+    assert declined.code == 1 and "3 change(s) widen what the functions do" in declined.out
+    assert "Apply them? [y/N]" in declined.out and "nothing deployed: not confirmed" in declined.err
+    assert writes(account) == []
+    accepted = on_a_terminal("y", "deploy", "--dist", str(dist), "--project-id", PROJECT, "--param", "DryRun=false")
+    assert accepted.code == 0 and "applied 3 change(s)" in accepted.out, accepted.err
+    assert all(json.loads(f["user_data"])["DRY_RUN"] == "false"
+               for f in account.functiongraph.functions[PROJECT].values())
