@@ -12,7 +12,7 @@ import math
 import threading
 import time
 from collections import Counter
-from typing import Any, Callable, Collection, Dict, Hashable, List, Optional, Sequence, Set, Union
+from typing import AbstractSet, Any, Callable, Collection, Dict, Hashable, List, Optional, Sequence, Tuple, Union
 
 from shared import clients, credentials, log, redaction, retry, triggers
 from shared.errors import (
@@ -145,7 +145,7 @@ class Invocation:
         return Outcome(target, DELETED, request_id=clients.last_request_id())
 
     def reconcile(self, outcomes: List[Outcome], key: Callable[[Outcome], Hashable],
-                  present: Callable[[], Set[Hashable]]) -> None:
+                  present: Callable[[], AbstractSet[Hashable]]) -> None:
         """After failures, look again: a target that a complete listing does not hold is gone.
 
         A timeout or a reset connection can hide a revocation the service did carry out; the
@@ -285,7 +285,7 @@ def _raise_for_retry(reports: List[Report], results: List[RequestResult]) -> Non
         "are idempotent"))
 
 
-def _envelope_body(operation: str, results: List[RequestResult]) -> "tuple[Dict[str, Any], int]":
+def _envelope_body(operation: str, results: Sequence[RequestResult]) -> "tuple[Dict[str, Any], int]":
     """Several requests in one event (EventGrid, SMN): each says what happened to it."""
     requests: List[Dict[str, Any]] = []
     items: List[Dict[str, Any]] = []
@@ -310,6 +310,12 @@ def _envelope_body(operation: str, results: List[RequestResult]) -> "tuple[Dict[
             "summary": dict(sum((Counter(request.get("summary", {})) for request in requests), Counter())),
             "upstream_calls": sum(request.get("upstream_calls", 0) for request in requests),
             "requests": requests, "items": items}
+    errors = [result for result in results if isinstance(result, RevokeError)]
+    if len(errors) == len(results):  # nothing ran: the event is refused as a whole, each reason kept
+        first = errors[0]
+        body.update(error_code=first.error_code, error_msg=f"every request of the event was refused; the first: "
+                                                            f"{first.message}")
+        return body, first.status
     return body, {"succeeded": 200, "nothing_to_do": 200, "partially_failed": 207}.get(status, 502)
 
 
@@ -356,7 +362,7 @@ def _audit(logger: Any, report: Optional[Report]) -> None:
     ModelArts makes one call per user, so one record per user; a Workspace App call covering
     10 groups x 50 accounts is one record listing its 500 pairs, not 500 log lines.
     """
-    groups: Dict[tuple, List[Outcome]] = {}
+    groups: Dict[Tuple[Any, ...], List[Outcome]] = {}
     for item in report.items if report else ():
         key = (item.outcome, item.reason, item.error_code, item.error_msg, item.request_id, item.transient,
                json.dumps(item.details, sort_keys=True, default=str))

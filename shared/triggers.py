@@ -152,7 +152,7 @@ def _eventgrid(event: Dict[str, Any]) -> Trigger:
         raise InvalidRequest("the EventGrid envelope holds no events", field="events")
     payloads = [_each(_cloud_event_data, index, cloud_event) for index, cloud_event in enumerate(events)]
     ids = [_text(e.get("id")) for e in events if isinstance(e, dict) and _text(e.get("id"))]
-    types = {_shown(e.get("type")) for e in events if isinstance(e, dict)}
+    types = {str(_shown(e.get("type"))) for e in events if isinstance(e, dict)}
     return Trigger(EVENTGRID, ",".join(str(i) for i in ids) or None, tuple(payloads),
                    facts={"event_types": sorted(types)[:20]})
 

@@ -334,3 +334,72 @@ def test_a_bad_request_in_an_envelope_is_refused_alone(emulator, context, capsys
     assert emulator.modelarts.user_ids(PROJECT) == []
     audit = [line for line in log_lines(capsys.readouterr().out) if line["event"] == "revocation"]
     assert [line["user_id"] for line in audit] == ["u-first", "u-third"]
+
+
+# -- the real service's behaviour (docs/reference/real-services.md §1), under each emulator reading -----
+
+@pytest.mark.parametrize("sentinel", ["all-users", "ALL-USERS", "All_Users", "all", "ALL"])
+def test_every_spelling_of_everyone_is_guarded(emulator, context, sentinel):
+    seed(emulator, "u-1")
+    emulator.modelarts.seed_all_users(PROJECT)
+    for settings in ({}, {"ALLOW_ALL_USERS": "true", "PROTECTED_USER_IDS": "u-admin"}):
+        result = fn.handler({"user_id": sentinel}, context(**settings))
+        assert result["error_code"] == "FGR.Refused"
+    result = fn.handler({"user_ids": ["u-1", sentinel]}, context(ALLOW_ALL_USERS="true"))
+    assert result["error_code"] == "FGR.InvalidRequest"
+    assert emulator.calls(DELETE) == []
+
+
+def test_all_users_grant_is_deleted_by_its_own_name_when_allowed(emulator, context):
+    seed(emulator, "u-1")
+    emulator.modelarts.seed_all_users(PROJECT)
+    result = fn.handler({"user_id": "All-Users", "verify": True}, context(ALLOW_ALL_USERS="true"))
+    assert by_user(result)["all-users"]["outcome"] == "deleted"
+    assert [c["query"]["user_id"] for c in emulator.calls(DELETE)] == ["all-users"]
+    assert emulator.modelarts.user_ids(PROJECT) == ["u-1"]
+
+
+def test_verify_reports_access_kept_through_the_all_users_grant(emulator, context):
+    seed(emulator, "u-1")
+    emulator.modelarts.seed_all_users(PROJECT)
+    item = by_user(fn.handler({"user_id": "u-1", "verify": True}, context()))["u-1"]
+    assert item["outcome"] == "failed" and item["error_code"] == "FGR.AuthorizedThroughAllUsers"
+    assert item["retryable"] is False and '{"user_id": "all-users"}' in item["error_msg"]
+    assert "u-1" not in emulator.modelarts.user_ids(PROJECT)
+
+
+@pytest.mark.parametrize("reading", ["everything", "iam_only"])
+def test_all_is_verified_against_every_kind_of_entry(emulator, context, reading):
+    emulator.modelarts.reading["all"] = reading
+    seed(emulator, "u-1")
+    emulator.modelarts.seed_federated(PROJECT, None)
+    item = by_user(fn.handler({"user_id": "all", "verify": True}, context(ALLOW_ALL_USERS="true")))["all"]
+    if reading == "everything":
+        assert item["outcome"] == "deleted"
+    else:  # federated grants survive: said so, with what to do, and no endless retry
+        assert item["outcome"] == "failed" and item["error_code"] == "FGR.StillAuthorized"
+        assert "federate" in item["error_msg"] and item["retryable"] is False
+
+
+@pytest.mark.parametrize("reading", ["page", "item"])
+def test_the_listing_is_complete_under_both_offset_readings(emulator, context, reading):
+    emulator.modelarts.reading["offset"] = reading
+    for index in range(2300):
+        emulator.modelarts.seed(PROJECT, f"u-{index:04d}")
+    emulator.modelarts.seed_federated(PROJECT, None)
+    emulator.modelarts.seed_all_users(PROJECT)
+    emulator.modelarts.authorizations[PROJECT].pop("all-users")
+    emulator.inject(DELETE, status=500, times=None)  # the deletion fails: only a complete listing may judge it
+    result = fn.handler({"user_ids": ["u-2299", "u-9999"]}, context(MAX_ATTEMPTS="1"))
+    assert by_user(result)["u-2299"]["outcome"] == "failed", "an entry past the first pages was missed"
+    assert by_user(result)["u-9999"]["outcome"] == "deleted"  # the listing shows no access remains
+    offsets = [call["query"]["offset"] for call in emulator.calls(LIST)]
+    assert offsets[:2] == ["0", "1"] and len(offsets) <= (3 if reading == "page" else 4)
+
+
+def test_listing_entries_without_user_id_or_name_do_not_break_anything(emulator, context):
+    seed(emulator, "u-1")
+    emulator.modelarts.seed_federated(PROJECT, None)
+    emulator.modelarts.seed(PROJECT, "grp-1", None, user_type="federation-group")
+    result = fn.handler({"user_ids": ["u-1", "u-2"], "verify": True}, context())
+    assert [i["outcome"] for i in result["items"]] == ["deleted", "already_absent"]

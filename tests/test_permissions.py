@@ -16,8 +16,8 @@ def exercise_modelarts(emulator):
 
 
 def exercise_workspace(emulator):
-    emulator.workspace.seed(PROJECT, policy_id="p-1", age_days=9)
-    return {"select": {"older_than_days": 1}}, {}
+    emulator.workspace.seed(PROJECT, policy_id="p-1", access_control_type="ACCESS_TYPE", age_days=9)
+    return {"select": {"older_than_days": 1}}, {"ALLOW_ENABLED_POLICY_DELETION": "true"}
 
 
 def exercise_workspaceapp(emulator):

@@ -1,9 +1,40 @@
-"""Workspace access policies: CreateAccessPolicy, ListAccessPolicies, BatchDeleteAccessPolicies.
+"""Workspace access policies: CreateAccessPolicy, ListAccessPolicies, ListAccessPolicyObjects,
+BatchDeleteAccessPolicies.
 
-Shapes from the Workspace API reference. ``policy_id_list`` takes 1 to 100 ids (the API
-definition's ``maxItems``). The docs do not say what deleting an unknown id does; the emulator
-answers 404 ``WKS.EMU404`` naming the unknown ids and deletes nothing of that batch (choice
-documented in the README), which the handler treats as "already gone" after checking.
+Shapes from the Workspace API reference and the SDK models (huaweicloudsdkworkspace v2
+``access_policy_detail_info.py``, ``access_policy_object.py``, ``ip_info.py``):
+- ListAccessPolicies: ``GET /v2/{project_id}/access-policy``, ``limit`` 0-100 (default 100), ``offset``
+  0-99 (default 0); answers ``{policies, total}``
+  (https://support.huaweicloud.com/intl/en-us/api-workspace/ListAccessPolicies.html; SDK
+  ``list_access_policies_request.py``: "每页数量,范围0-100" / "偏移量,范围0-99"). Beyond the bounds the
+  emulator answers 400 ``WKS.EMU400``: the service's code for it is not documented.
+- ListAccessPolicyObjects: ``GET /v2/{project_id}/access-policy/{access_policy_id}/objects``, ``limit``
+  0-2000 (default 10), ``offset`` 0-1999; answers ``{policy_objects_list: [{object_id, object_name,
+  object_type USER|USERGROUP, object_domain}], total}``; IAM action ``workspace:accessPolicies:getTarget``
+  (https://support.huaweicloud.com/intl/th-th/api-workspace/ListAccessPolicyObjects.html; SDK
+  ``list_access_policy_objects_request.py``).
+- BatchDeleteAccessPolicies: ``DELETE /v2/{project_id}/access-policy`` with 1 to 100 ids (the API
+  definition's ``maxItems``; https://support.huaweicloud.com/api-workspace/BatchDeleteAccessPolicies.md,
+  IAM action ``workspace:accessPolicies:delete``). The page lists 404 "No resources found" without a code.
+- CreateAccessPolicy takes ``{policy, policy_objects_list}`` (huaweicloud/terraform-provider-huaweicloud
+  huaweicloud/services/workspace/resource_huaweicloud_workspace_access_policy.go).
+- ``is_enable`` is documented as "whether the IP whitelist takes effect", default false (SDK
+  ``access_policy_detail_info.py``: "IP白名单是否生效"); ``access_control_type`` defaults to ACCESS_TYPE.
+
+Error bodies are ``{error_code, error_msg}`` with ``WKS.`` codes (Workspace "Application Error Codes",
+https://support.huaweicloud.com/intl/th-th/api-workspace/ErrorCode_0.html); where no code is
+documented the emulator's own code says so (``WKS.EMU…``).
+
+Readings where the docs leave it open (``READINGS``; set ``reading`` per test):
+- ``unknown_id``: a delete batch holding an id the project does not have answers 404 or 400
+  (``WKS.EMU404`` / ``WKS.EMU400``: no code is documented), and deletes none or the rest of the batch;
+- ``access_type_is_enable``: what the listing reports as ``is_enable`` of an ACCESS_TYPE policy
+  (``true``, ``false`` or ``absent``), a field the docs give the IP whitelist only;
+- ``offset``: ``item`` (an item index, as golangsdk's generic pager reads offsets) or ``page`` (a page
+  number), for both listings;
+- ``create_time``: ``documented`` (``2022-10-24T17:24:56.000+00:00``, the ListAccessPolicies response
+  example), ``utc_z`` (``…56.000Z``) or ``plain`` (``2022-10-24 17:24:56``, UTC); SDK and API definition
+  type it only as a string.
 """
 
 from __future__ import annotations
@@ -15,37 +46,64 @@ from typing import Any, Dict, List, Optional
 from fgrevoke.emulator.server import Emulator, Reply, Request, error
 
 BASE = "/v2/{project_id}/access-policy"
+OBJECTS = BASE + "/{access_policy_id}/objects"
 MAX_BATCH = 100
+LIST_LIMIT, LIST_MAX_OFFSET = (0, 100), 99
+OBJECTS_LIMIT, OBJECTS_MAX_OFFSET = (0, 2000), 1999
+READINGS = {
+    "unknown_id": ("404_none_deleted", "400_none_deleted", "404_rest_deleted", "400_rest_deleted"),
+    "access_type_is_enable": ("true", "false", "absent"),
+    "offset": ("item", "page"),
+    "create_time": ("documented", "utc_z", "plain"),
+}
+TIME_FORMATS = {"documented": "%Y-%m-%dT%H:%M:%S.{ms}+00:00", "utc_z": "%Y-%m-%dT%H:%M:%S.{ms}Z",
+                "plain": "%Y-%m-%d %H:%M:%S"}
+Policy = Dict[str, Any]
 
 
 class Workspace:
     def __init__(self, emulator: Emulator) -> None:
-        self.policies: Dict[str, Dict[str, Dict[str, Any]]] = {}
+        self.policies: Dict[str, Dict[str, Policy]] = {}
+        self.reading = {name: options[0] for name, options in READINGS.items()}
         emulator.route("POST", BASE, "workspace.create_access_policy", self.create,
                        "workspace:accessPolicies:create")
         emulator.route("GET", BASE, "workspace.list_access_policies", self.list, "workspace:accessPolicies:get")
+        emulator.route("GET", OBJECTS, "workspace.list_access_policy_objects", self.list_objects,
+                       "workspace:accessPolicies:getTarget")
         emulator.route("DELETE", BASE, "workspace.batch_delete_access_policies", self.delete,
                        "workspace:accessPolicies:delete")
 
     def reset(self) -> None:
         self.policies.clear()
+        self.reading = {name: options[0] for name, options in READINGS.items()}
 
-    def seed(self, project_id: str, policy_name: str = "PRIVATE_ACCESS", *, access_control_type: str = "ACCESS_TYPE",
-             is_enable: bool = True, age_days: float = 0.0, policy_id: Optional[str] = None,
-             create_time: Optional[str] = None) -> str:
+    def seed(self, project_id: str, policy_name: str = "PRIVATE_ACCESS", *,
+             access_control_type: Optional[str] = "IP_WHITE_LIST", is_enable: Optional[bool] = False,
+             age_days: float = 0.0, policy_id: Optional[str] = None, create_time: Optional[str] = None,
+             objects: Optional[List[Dict[str, str]]] = None, ip_list: Optional[List[Dict[str, str]]] = None,
+             is_block_all: bool = False) -> str:
+        """One policy. The default is a switched-off IP whitelist: the one kind not in force.
+
+        ``is_enable`` applies to an IP whitelist (None: the field is absent); what an ACCESS_TYPE
+        policy reports is the ``access_type_is_enable`` reading. ``access_control_type`` None: the
+        field is absent. ``create_time`` text replaces the reading's format (odd formats).
+        """
         policy_id = policy_id or str(uuid.uuid4())
-        created = datetime.now(timezone.utc) - timedelta(days=age_days)
         self._project(project_id)[policy_id] = {
             "policy_id": policy_id, "policy_name": policy_name, "blacklist_type": "INTERNET",
-            "access_control_type": access_control_type, "ip_list": [], "is_enable": is_enable,
-            "is_block_all": False, "ip_total_count": 0,
-            "create_time": create_time or created.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}
+            "access_control_type": access_control_type, "ip_list": list(ip_list or []), "is_enable": is_enable,
+            "is_block_all": is_block_all, "created": datetime.now(timezone.utc) - timedelta(days=age_days),
+            "create_time": create_time, "objects": [dict(entry) for entry in objects or []]}
         return policy_id
 
     def policy_ids(self, project_id: str) -> List[str]:
         return sorted(self._project(project_id))
 
-    def _project(self, project_id: str) -> Dict[str, Dict[str, Any]]:
+    def remove(self, project_id: str, policy_id: str) -> None:
+        """Another actor deletes a policy (a race between the handler's listing and its delete)."""
+        self._project(project_id).pop(policy_id, None)
+
+    def _project(self, project_id: str) -> Dict[str, Policy]:
         return self.policies.setdefault(project_id, {})
 
     def create(self, request: Request) -> Reply:
@@ -55,18 +113,27 @@ class Workspace:
             return error(400, "WKS.EMU400", "policy.policy_name and policy.blacklist_type are required")
         self.seed(request.project_id, policy["policy_name"],
                   access_control_type=policy.get("access_control_type") or "ACCESS_TYPE",
-                  is_enable=policy.get("is_enable", True))
+                  is_enable=policy.get("is_enable", False), ip_list=policy.get("ip_list"),
+                  objects=body.get("policy_objects_list"))
         return Reply(200, None)
 
     def list(self, request: Request) -> Reply:
-        limit = int(request.arg("limit") or 100)
-        offset = int(request.arg("offset") or 0)
-        if not 0 <= limit <= 100 or offset < 0:
-            return error(400, "WKS.EMU400", "limit must be 0..100 and offset >= 0")
+        window = self._window(request, LIST_LIMIT, LIST_MAX_OFFSET, default_limit=100)
+        if isinstance(window, Reply):
+            return window
         kind = request.arg("access_control_type")
-        entries = [p for _, p in sorted(self._project(request.project_id).items())
-                   if kind is None or p["access_control_type"] == kind]
-        return Reply(200, {"policies": entries[offset:offset + limit], "total": len(entries)})
+        entries = [self._shown(p) for _, p in sorted(self._project(request.project_id).items())
+                   if kind is None or (p["access_control_type"] or "ACCESS_TYPE") == kind]
+        return Reply(200, {"policies": entries[window], "total": len(entries)})
+
+    def list_objects(self, request: Request) -> Reply:
+        policy = self._project(request.project_id).get(request.path.rstrip("/").split("/")[-2])
+        if policy is None:  # the page lists 404 without a code
+            return error(404, "WKS.EMU404", "access policy not found")
+        window = self._window(request, OBJECTS_LIMIT, OBJECTS_MAX_OFFSET, default_limit=10)
+        if isinstance(window, Reply):
+            return window
+        return Reply(200, {"policy_objects_list": policy["objects"][window], "total": len(policy["objects"])})
 
     def delete(self, request: Request) -> Reply:
         ids = (request.json() or {}).get("policy_id_list")
@@ -75,8 +142,46 @@ class Workspace:
             return error(400, "WKS.EMU400", f"policy_id_list must hold 1 to {MAX_BATCH} ids")
         policies = self._project(request.project_id)
         unknown = [i for i in ids if i not in policies]
-        if unknown:
-            return error(404, "WKS.EMU404", "access policies not found: " + ",".join(unknown))
+        reading = self.reading["unknown_id"]
+        if unknown and not reading.endswith("rest_deleted"):
+            return self._unknown(reading, unknown)
         for policy_id in ids:
             policies.pop(policy_id, None)
-        return Reply(200, None)
+        return self._unknown(reading, unknown) if unknown else Reply(200, None)
+
+    @staticmethod
+    def _unknown(reading: str, unknown: List[str]) -> Reply:
+        status = int(reading[:3])
+        return error(status, f"WKS.EMU{status}", "access policies not found: " + ",".join(unknown))
+
+    def _window(self, request: Request, limits: "tuple[int, int]", max_offset: int, default_limit: int) -> Any:
+        """The slice a page covers, or the 400 for a value out of the documented range."""
+        try:
+            limit = int(request.arg("limit") or default_limit)
+            offset = int(request.arg("offset") or 0)
+        except ValueError:
+            return error(400, "WKS.EMU400", "limit and offset must be integers")
+        if not limits[0] <= limit <= limits[1] or not 0 <= offset <= max_offset:
+            return error(400, "WKS.EMU400", f"limit must be {limits[0]}..{limits[1]} and offset 0..{max_offset}")
+        start = offset * limit if self.reading["offset"] == "page" else offset
+        return slice(start, start + limit)
+
+    def _shown(self, policy: Policy) -> Dict[str, Any]:
+        """A policy as ListAccessPolicies shows it (AccessPolicyDetailInfo)."""
+        shown = {key: policy[key] for key in ("policy_id", "policy_name", "blacklist_type", "ip_list",
+                                              "is_block_all")}
+        shown["ip_total_count"] = len(policy["ip_list"])
+        if policy["access_control_type"] is not None:
+            shown["access_control_type"] = policy["access_control_type"]
+        if (policy["access_control_type"] or "ACCESS_TYPE") == "IP_WHITE_LIST":
+            is_enable: Any = policy["is_enable"]
+        else:
+            is_enable = {"true": True, "false": False, "absent": None}[self.reading["access_type_is_enable"]]
+        if is_enable is not None:
+            shown["is_enable"] = is_enable
+        shown["create_time"] = policy["create_time"] or _time_text(policy["created"], self.reading["create_time"])
+        return shown
+
+
+def _time_text(when: datetime, reading: str) -> str:
+    return when.strftime(TIME_FORMATS[reading].replace("{ms}", f"{when.microsecond // 1000:03d}"))

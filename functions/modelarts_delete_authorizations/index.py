@@ -13,7 +13,7 @@ ALLOW_ALL_USERS on and PROTECTED_USER_IDS empty, and never from an IAM user dele
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from shared import fields, listing, retry, runtime
 from shared.clients import MODELARTS
@@ -68,9 +68,9 @@ def revoke(invocation: runtime.Invocation) -> Report:
         lambda: client.delete_authorizations(sdk.DeleteAuthorizationsRequest(user_id=user_id)),
         operation="modelarts.delete_authorizations", gone_codes=NOT_FOUND),
         targets, invocation.settings.max_concurrency)
-    if verify:
-        _verify(outcomes, authorized)
     invocation.reconcile(outcomes, lambda item: item.target["user_id"], lambda: _holders(authorized()))
+    if verify:  # after reconcile: what verify finds is remaining access, not a transport failure
+        _verify(outcomes, authorized)
     report.items.extend(outcomes)
     return report
 
@@ -102,7 +102,7 @@ def _parse(payload: Dict[str, Any]) -> Tuple[List[str], bool]:
     return user_ids, verify
 
 
-def _guard_everyone(invocation: runtime.Invocation, user_id: str, protected: Set[str]) -> None:
+def _guard_everyone(invocation: runtime.Invocation, user_id: str, protected: FrozenSet[str]) -> None:
     if not invocation.source.flag("ALLOW_ALL_USERS", False):
         raise Refused(f'user_id "{user_id}" revokes every user\'s authorization and is refused: set '
                       "ALLOW_ALL_USERS=true on the function to allow it", field="user_id")

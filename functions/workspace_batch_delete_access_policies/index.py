@@ -3,6 +3,14 @@
 ``DELETE /v2/{project_id}/access-policy`` with ``{"policy_id_list": [...]}`` through
 ``WorkspaceClient.batch_delete_access_policies`` (SDK ``huaweicloudsdkworkspace.v2``).
 Request: ``{"policy_id_list": [...]}`` or ``{"select": {filters}}``, optional ``dry_run``.
+
+An access policy is a restriction: a blacklist (ACCESS_TYPE, e.g. PRIVATE_ACCESS) keeps its users
+and groups off the Internet ("restrict users … to access desktops … only using Direct Connect",
+https://support.huaweicloud.com/intl/pt-br/usermanual-workspace/workspace_06_0618.html), an IP
+whitelist keeps desktops to its source addresses. Deleting one
+widens access, so every item says what its deletion lifts (``effect``), and a policy in force is
+deleted only with ALLOW_ENABLED_POLICY_DELETION=true. Every decision rests on a complete listing
+taken first: ids it does not hold are ``already_absent`` and never sent.
 """
 
 from __future__ import annotations
@@ -18,16 +26,33 @@ from shared.batching import chunked
 from shared.clients import WORKSPACE
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest
-from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
+from shared.outcomes import (
+    ALREADY_ABSENT,
+    DELETED,
+    FAILED,
+    SKIPPED_IN_FORCE,
+    SKIPPED_PROTECTED,
+    WOULD_DELETE,
+    Outcome,
+    Report,
+)
 
 OPERATION = "workspace.batch_delete_access_policies"
-# The agency's least privilege: every action a call of this function needs (API reference pages).
-REQUIRED_ACTIONS = ("workspace:accessPolicies:delete", "workspace:accessPolicies:get", "elb:ipgroups:delete")
+# The agency's least privilege: every action a call of this function needs (the "Authorization
+# Information" of each API reference page: BatchDeleteAccessPolicies (delete, which depends on
+# elb:ipgroups:delete), ListAccessPolicies (get), ListAccessPolicyObjects (getTarget,
+# https://support.huaweicloud.com/intl/th-th/api-workspace/ListAccessPolicyObjects.html)).
+REQUIRED_ACTIONS = ("workspace:accessPolicies:delete", "workspace:accessPolicies:get",
+                    "workspace:accessPolicies:getTarget", "elb:ipgroups:delete")
 MAX_BATCH = 100  # policy_id_list maxItems in the API definition
 LIST_PAGE, MAX_OFFSET = 100, 99  # ListAccessPolicies: limit 0-100, offset 0-99
+OBJECTS_PAGE, OBJECTS_MAX_OFFSET = 2000, 1999  # ListAccessPolicyObjects: limit 0-2000, offset 0-1999
 ACCESS_CONTROL_TYPES = ("ACCESS_TYPE", "IP_WHITE_LIST")
+WHITELIST = "IP_WHITE_LIST"
 FILTERS = ("older_than_days", "policy_name", "access_control_type", "only_disabled")
+OPT_IN = "ALLOW_ENABLED_POLICY_DELETION"
 Policy = Dict[str, Any]
+Effect = Dict[str, Any]
 
 
 def handler(event: Any, context: Any) -> Any:
@@ -37,44 +62,88 @@ def handler(event: Any, context: Any) -> Any:
 def revoke(invocation: runtime.Invocation) -> Report:
     protected = invocation.source.protected("PROTECTED_POLICY_IDS", fields.identifier)
     batch_size = invocation.source.integer("POLICY_BATCH_SIZE", MAX_BATCH, 1, MAX_BATCH)
+    allow_in_force = invocation.source.flag("ALLOW_ENABLED_POLICY_DELETION", False)
     policy_ids, selection = _request(invocation.payload)
     report = invocation.report()
     reasons: Dict[str, str] = {}
+    policies: Optional[List[Policy]] = None
     if selection is not None:
-        matched, listed = _select(invocation, selection)
-        reasons = dict(matched)
+        policies = _list(invocation, selection.get("access_control_type"))
+        reasons = dict(_select(policies, selection))
         policy_ids = list(reasons)
-        report.details["selection"] = {"filters": selection, "listed": listed, "matched": len(policy_ids)}
+        report.details["selection"] = {"filters": selection, "listed": len(policies), "matched": len(policy_ids)}
     report.items.extend(Outcome({"policy_id": p}, SKIPPED_PROTECTED, reason="listed in PROTECTED_POLICY_IDS")
                         for p in policy_ids if p.casefold() in protected)
-    targets = [p for p in policy_ids if p.casefold() not in protected]
-    if invocation.dry_run:
-        report.items.extend(Outcome({"policy_id": p}, WOULD_DELETE, reason=reasons.get(p)) for p in targets)
+    wanted = [p for p in policy_ids if p.casefold() not in protected]
+    if not wanted:
+        return report
+    # A complete listing first: it is the evidence of absence, and it tells what each deletion lifts.
+    listed = {p["policy_id"]: p for p in (policies if policies is not None else _list(invocation))
+              if isinstance(p.get("policy_id"), str)}
+    report.items.extend(Outcome({"policy_id": p}, ALREADY_ABSENT, reason=f"not in a complete listing of the "
+                                f"project's access policies ({len(listed)} listed): nothing to delete")
+                        for p in wanted if p not in listed)
+    present = [p for p in wanted if p in listed]
+    effects = dict(zip(present, bounded_map(partial(_effect, invocation), [listed[p] for p in present],
+                                            invocation.settings.max_concurrency)))
+    targets: List[str] = []
+    for policy_id in present:
+        effect, unread = effects[policy_id]
+        decided = _decision(policy_id, effect, unread, allow_in_force, invocation.dry_run)
+        if decided is None:
+            targets.append(policy_id)
+            continue
+        decided.reason = _joined(reasons.get(policy_id), decided.reason)
+        decided.details = {"effect": effect}
+        report.items.append(decided)
+    if not targets:
         return report
     client = invocation.client(WORKSPACE)
     outcomes = [outcome for batch in bounded_map(partial(_delete_batch, invocation, client),
                                                  chunked(targets, batch_size), invocation.settings.max_concurrency)
                 for outcome in batch]
-    invocation.reconcile(outcomes, lambda item: item.target["policy_id"], partial(_existing_ids, invocation, client))
+    invocation.reconcile(outcomes, lambda item: item.target["policy_id"], partial(_existing_ids, invocation))
     for outcome in outcomes:
-        outcome.reason = outcome.reason or reasons.get(outcome.target["policy_id"])
+        policy_id = outcome.target["policy_id"]
+        outcome.reason = _joined(reasons.get(policy_id), outcome.reason)
+        outcome.details = {"effect": effects[policy_id][0]}
     report.items.extend(outcomes)
     return report
+
+
+def _decision(policy_id: str, effect: Effect, unread: Optional[retry.UpstreamError], allow_in_force: bool,
+              dry_run: bool) -> Optional[Outcome]:
+    """The outcome of a listed policy decided without a delete call; None: delete it."""
+    target = {"policy_id": policy_id}
+    if effect["in_force"] and not allow_in_force:
+        return Outcome(target, SKIPPED_IN_FORCE, reason="the policy is in force and deleting it widens access; set "
+                       f"{OPT_IN}=true on the function to allow deleting policies in force")
+    if unread is not None:  # what the deletion would lift is unknown: it is not deleted
+        failure = runtime.outcome_of_failure(target, unread)
+        failure.reason = _joined("not deleted: the users and groups it holds could not be read "
+                                 "(ListAccessPolicyObjects), so what deleting it lifts is unknown", failure.reason)
+        return failure
+    return Outcome(target, WOULD_DELETE) if dry_run else None
+
+
+def _joined(*parts: Optional[str]) -> Optional[str]:
+    return "; ".join(part for part in parts if part) or None
 
 
 def _delete_batch(invocation: runtime.Invocation, client: Any, batch: List[str]) -> List[Outcome]:
     first = _delete(invocation, client, batch)
     if first.outcome != FAILED:
         return _each(batch, first)
-    # Whether a batch holding an unknown id fails whole, or deletes the rest, is not documented
-    # (docs/reference/real-services.md §2.2): look, then retry what remains.
+    # Whether a batch holding an id that is gone fails whole (404 or 400), or deletes the rest, is not
+    # documented (BatchDeleteAccessPolicies lists 404 without a code): look again, then retry what remains.
     try:
-        present = _existing_ids(invocation, client)
-    except retry.UpstreamCallFailed as failure:
-        return _each(batch, runtime.outcome_of_failure({}, failure.error))
+        present = _existing_ids(invocation)
+    except retry.UpstreamCallFailed:
+        return _each(batch, first)  # cannot tell: the failure stands
     remaining = [p for p in batch if p in present]
-    gone = [Outcome({"policy_id": p}, ALREADY_ABSENT, reason="not in the project's access policies")
-            for p in batch if p not in present]
+    gone = [Outcome({"policy_id": p}, DELETED, reason=f"the batch call failed ({first.error_code}), and a complete "
+                    "listing taken after it no longer holds this policy: it is gone (whether this call or "
+                    "another removed it cannot be told)") for p in batch if p not in present]
     return gone + (_each(remaining, _delete(invocation, client, remaining)) if remaining else [])
 
 
@@ -86,7 +155,53 @@ def _delete(invocation: runtime.Invocation, client: Any, batch: List[str]) -> Ou
 
 
 def _each(batch: List[str], outcome: Outcome) -> List[Outcome]:
-    return [replace(outcome, target={"policy_id": p}) for p in batch]
+    return [replace(outcome, target={"policy_id": p}, details={}) for p in batch]
+
+
+def in_force(policy: Policy) -> bool:
+    """An IP whitelist is in force unless it reports ``is_enable`` false; any other policy always is:
+    ``is_enable`` is documented for the IP whitelist only ("whether the IP whitelist takes effect",
+    default false), so what an ACCESS_TYPE policy reports there says nothing about it."""
+    if (policy.get("access_control_type") or "ACCESS_TYPE") == WHITELIST:
+        return policy.get("is_enable") is not False
+    return True
+
+
+def _effect(invocation: runtime.Invocation, policy: Policy) -> Tuple[Effect, Optional[retry.UpstreamError]]:
+    """What deleting the policy lifts, and why part of it could not be read (None: all was read)."""
+    kind = policy.get("access_control_type") or "ACCESS_TYPE"  # the documented default
+    effect: Effect = {key: policy.get(key) for key in ("policy_name", "access_control_type", "blacklist_type")}
+    effect["in_force"] = in_force(policy)
+    if kind == WHITELIST:
+        effect["lifts"] = "an IP whitelist: desktops become reachable from any source address"
+        effect.update(ip_list=policy.get("ip_list") or [], ip_total_count=policy.get("ip_total_count"),
+                      is_block_all=policy.get("is_block_all"), is_enable=policy.get("is_enable"))
+        return effect, None
+    effect["lifts"] = (f"a blacklist ({policy.get('blacklist_type') or 'INTERNET'}): its users and groups "
+                       "may then reach desktops from that network")
+    try:
+        effect["users_and_groups"] = [
+            {key: entry.get(key) for key in ("object_id", "object_name", "object_type", "object_domain")}
+            for entry in _objects(invocation, str(policy["policy_id"]))]
+    except retry.UpstreamCallFailed as failure:
+        effect["users_and_groups"] = None
+        effect["users_and_groups_unread"] = f"{failure.error.error_code}: {failure.error.error_msg}"
+        return effect, failure.error
+    return effect, None
+
+
+def _objects(invocation: runtime.Invocation, policy_id: str) -> List[Dict[str, Any]]:
+    """Every user and group a blacklist holds (ListAccessPolicyObjects)."""
+    sdk = WORKSPACE.sdk()
+    client = invocation.client(WORKSPACE)
+
+    def page(offset: int) -> Any:
+        request = sdk.ListAccessPolicyObjectsRequest(access_policy_id=policy_id, limit=OBJECTS_PAGE, offset=offset)
+        return invocation.read(partial(client.list_access_policy_objects, request),
+                               operation="workspace.list_access_policy_objects")
+
+    return listing.complete(page, items="policy_objects_list", total="total",
+                            what=f"ListAccessPolicyObjects of {policy_id}", max_offset=OBJECTS_MAX_OFFSET)
 
 
 def validate_request(payload: Dict[str, Any]) -> None:
@@ -127,9 +242,8 @@ def _selection(select: Any) -> Dict[str, Any]:
     return filters
 
 
-def _select(invocation: runtime.Invocation, selection: Dict[str, Any]) -> Tuple[List[Tuple[str, str]], int]:
+def _select(policies: List[Policy], selection: Dict[str, Any]) -> List[Tuple[str, str]]:
     """(policy id, why it matched) for every listed policy that passes every filter."""
-    policies = _list(invocation, invocation.client(WORKSPACE), selection.get("access_control_type"))
     now = datetime.now(timezone.utc)
     checks: List[Callable[[Policy], Optional[str]]] = [partial(_check, name, value, now)
                                                         for name, value in selection.items()]
@@ -138,7 +252,7 @@ def _select(invocation: runtime.Invocation, selection: Dict[str, Any]) -> Tuple[
         reasons = [check(policy) for check in checks]
         if all(reasons) and isinstance(policy.get("policy_id"), str) and policy["policy_id"]:
             matched.append((policy["policy_id"], "matched " + "; ".join(r for r in reasons if r)))
-    return matched, len(policies)
+    return matched
 
 
 def _check(name: str, value: Any, now: datetime, policy: Policy) -> Optional[str]:
@@ -154,13 +268,18 @@ def _check(name: str, value: Any, now: datetime, policy: Policy) -> Optional[str
     if name == "access_control_type":
         return f"access_control_type={value}" if policy.get("access_control_type") == value else None
     if name == "only_disabled":
-        return "only_disabled (is_enable=false)" if policy.get("is_enable") is False else None
+        return "only_disabled (an IP whitelist with is_enable=false)" if not in_force(policy) else None
     return None
 
 
-def _list(invocation: runtime.Invocation, client: Any, access_control_type: Optional[str] = None) -> List[Policy]:
-    """Every access policy of the project (ListAccessPolicies, paging until ``total``)."""
+def _list(invocation: runtime.Invocation, access_control_type: Optional[str] = None) -> List[Policy]:
+    """Every access policy of the project (ListAccessPolicies), or ``retry.UpstreamCallFailed``.
+
+    ``offset`` is at most 99: a project with more policies than the API lets a caller page through
+    cannot be read whole (``FGR.IncompleteListing``), and then nothing is decided on its word.
+    """
     sdk = WORKSPACE.sdk()
+    client = invocation.client(WORKSPACE)
 
     def page(offset: int) -> Any:
         request = sdk.ListAccessPoliciesRequest(access_control_type=access_control_type, limit=LIST_PAGE,
@@ -171,8 +290,8 @@ def _list(invocation: runtime.Invocation, client: Any, access_control_type: Opti
     return listing.complete(page, items="policies", total="total", what="ListAccessPolicies", max_offset=MAX_OFFSET)
 
 
-def _existing_ids(invocation: runtime.Invocation, client: Any) -> Set[str]:
-    return {str(policy.get("policy_id")) for policy in _list(invocation, client)}
+def _existing_ids(invocation: runtime.Invocation) -> Set[str]:
+    return {str(policy.get("policy_id")) for policy in _list(invocation)}
 
 
 def parse_time(value: Any) -> Optional[datetime]:
@@ -196,4 +315,3 @@ def parse_time(value: Any) -> Optional[datetime]:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
