@@ -351,3 +351,12 @@ def test_on_a_terminal_a_widening_change_is_asked_about(account, dist):
     assert accepted.code == 0 and "applied 3 change(s)" in accepted.out, accepted.err
     assert all(json.loads(f["user_data"])["DRY_RUN"] == "false"
                for f in account.functiongraph.functions[PROJECT].values())
+
+
+def test_the_policy_opt_in_turned_on_needs_yes(account, dist):
+    run_deploy(dist)
+    refused = run_deploy(dist, "--param", "AllowEnabledPolicyDeletion=true")
+    assert refused.code == 1
+    assert "fgrevoke-workspace-delete-access-policies: ALLOW_ENABLED_POLICY_DELETION (turned on: access policies " \
+           "in force may now be deleted)" in refused.err
+    assert run_deploy(dist, "--param", "AllowEnabledPolicyDeletion=true", "--yes").code == 0
