@@ -65,7 +65,7 @@ def run_deploy(args: argparse.Namespace) -> int:
 
 
 def run_destroy(args: argparse.Namespace) -> int:
-    _loaded, specs, deployer = _prepare(args)
+    _loaded, specs, deployer = _prepare(args, check=False)  # removing needs no valid template, only its names
     actions = deployer.destroy_plan(specs)
     document: Dict[str, Any] = {"plan": args.plan, "changes": [a.as_json() for a in actions]}
     if args.plan or not actions:
@@ -82,7 +82,7 @@ def run_destroy(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepare(args: argparse.Namespace) -> Any:
+def _prepare(args: argparse.Namespace, check: bool = True) -> Any:
     from fgrevoke import deploy, packaging, template, validate
 
     settings = project_config.resolve(args)
@@ -93,7 +93,7 @@ def _prepare(args: argparse.Namespace) -> Any:
         raise UsageError(f"--template {path}: {error.strerror or error}") from None
     except template.TemplateError as error:
         raise UsageError(str(error)) from None
-    errors = validate.validate(loaded)
+    errors = validate.validate(loaded) if check else []
     if errors:
         print("\n".join(errors), file=sys.stderr)
         raise ToolError(f"{path} is not valid ({len(errors)} error(s) above); nothing done: fix them "
