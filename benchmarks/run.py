@@ -91,7 +91,7 @@ def cold_runs(emulator: Emulator, mode: str, function: str, tree: Path, pyc: boo
            "PYTHONDONTWRITEBYTECODE": "1", "BENCH_AK": AK, "BENCH_SK": SK, "BENCH_TOKEN": TOKEN,
            "BENCH_SETTINGS": json.dumps(SETTINGS), "BENCH_EVENT": json.dumps(EVENTS[function]),
            "BENCH_ENDPOINT": emulator.endpoint}
-    for service in ("MODELARTS", "WORKSPACE", "WORKSPACEAPP"):
+    for service in functions.service_names():
         env[f"HUAWEICLOUD_SDK_REGION_{service}_CN_NORTH_4"] = emulator.endpoint
     command = [sys.executable, "-S", str(ROOT / "benchmarks" / "child.py"), mode, function, str(tree)]
     walls, rss = [], []
@@ -199,7 +199,7 @@ def main() -> int:
     results: Dict[str, Any] = {"machine": machine(), "runs": RUNS, "functions": {}}
     with Emulator() as emulator, tempfile.TemporaryDirectory() as scratch:
         emulator.add_credentials(AK, SK, TOKEN)
-        for service in ("MODELARTS", "WORKSPACE", "WORKSPACEAPP"):
+        for service in functions.service_names():
             os.environ[f"HUAWEICLOUD_SDK_REGION_{service}_CN_NORTH_4"] = emulator.endpoint
         for function in SDK:
             print(f"measuring {function} …", file=sys.stderr, flush=True)

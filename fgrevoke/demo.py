@@ -32,7 +32,7 @@ def context(**settings: str) -> LocalContext:
 def start_emulator() -> Emulator:
     emulator = Emulator().start()
     emulator.add_credentials(DEMO_AK, DEMO_SK, DEMO_TOKEN)
-    for service in ("MODELARTS", "WORKSPACE", "WORKSPACEAPP"):
+    for service in functions.service_names():
         os.environ[f"HUAWEICLOUD_SDK_REGION_{service}_{REGION.upper().replace('-', '_')}"] = emulator.endpoint
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
     return emulator

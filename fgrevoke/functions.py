@@ -9,6 +9,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import List
 
+from shared import manifest as manifests
+from shared.manifest import FunctionManifest
+
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS_DIR = ROOT / "functions"
 _lock = threading.Lock()  # a module half-way through import must not be handed to another thread
@@ -16,6 +19,15 @@ _lock = threading.Lock()  # a module half-way through import must not be handed 
 
 def names() -> List[str]:
     return sorted(p.name for p in FUNCTIONS_DIR.iterdir() if (p / "index.py").is_file())
+
+
+def manifest(name: str) -> FunctionManifest:
+    return manifests.load(FUNCTIONS_DIR / name)
+
+
+def service_names() -> List[str]:
+    """The SDK services the functions call, named as in HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>."""
+    return sorted({manifest(name).service.env_name for name in names()})
 
 
 def load(name: str) -> ModuleType:
@@ -28,9 +40,23 @@ def load(name: str) -> ModuleType:
             return sys.modules[module_name]
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
-        spec = importlib.util.spec_from_file_location(module_name, FUNCTIONS_DIR / name / "index.py")
+        folder = FUNCTIONS_DIR / name
+        spec = importlib.util.spec_from_file_location(module_name, folder / "index.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        sys.path.insert(0, str(folder))  # its other modules import by plain name, as from the zip's root
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(str(folder))
+            _forget_plain_imports(folder)
         sys.modules[module_name] = module
         return module
+
+
+def _forget_plain_imports(folder: Path) -> None:
+    """Drop the folder's modules imported by plain name: another function may have modules of the same names."""
+    for key, loaded in list(sys.modules.items()):
+        path = Path(getattr(loaded, "__file__", None) or "/")
+        if folder in path.parents and key.split(".")[0] == path.relative_to(folder).parts[0].removesuffix(".py"):
+            del sys.modules[key]

@@ -1,7 +1,7 @@
-"""``fgrevoke package``: dist/<function>.zip with index.py at the root, shared/, and only that
-function's dependencies, installed from wheels for the target runtime (Linux x86_64, the template's
-Python version). Builds are reproducible: fixed timestamps, order and permissions, hash-based canonical .pyc.
-"""
+"""``fgrevoke package``: dist/<function>.zip with the function's folder at the root (index.py, its
+manifest.py and any other module of its own), shared/, and only that function's dependencies, installed
+from wheels for the target runtime (Linux x86_64, the template's Python version). Builds are
+reproducible: fixed timestamps, order and permissions, hash-based canonical .pyc."""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Union
 
 from marshalparser.marshalparser import MarshalParser
 
-from fgrevoke.functions import ROOT
+from fgrevoke.errors import ToolError
+from fgrevoke.functions import FUNCTIONS_DIR, ROOT
 from fgrevoke.template import FunctionSpec
+from shared import manifest
 
 DIST = ROOT / "dist"
 PLATFORM = "manylinux2014_x86_64"
@@ -31,9 +33,7 @@ CONSOLE_LIMIT = 40 * 2**20  # code uploaded on the console
 UNZIPPED_LIMIT = 1500 * 2**20
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 CODE_ROOT = "/opt/function/code"  # RUNTIME_CODE_ROOT
-SERVICE_SDK = re.compile(r"from shared\.clients import (\w+)")
-SDK_PACKAGES = {"MODELARTS": "huaweicloudsdkmodelarts", "WORKSPACE": "huaweicloudsdkworkspace",
-                "WORKSPACEAPP": "huaweicloudsdkworkspaceapp"}
+SOURCE_ONLY = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
 @dataclass
@@ -55,26 +55,37 @@ class Package:
         return problems
 
 
-def requirements(folder: str) -> List[str]:
-    """The function's dependencies, pinned as pyproject.toml pins them: the core, its service SDK, structlog."""
-    source = (ROOT / "functions" / folder / "index.py").read_text(encoding="utf-8")
-    services = [SDK_PACKAGES[name] for name in SERVICE_SDK.findall(source) if name in SDK_PACKAGES]
+def code_dir(spec: FunctionSpec) -> Path:
+    """The function's folder (CodeUri, relative to the project root)."""
+    return ROOT / str(spec.properties.get("CodeUri", ""))
+
+
+def requirements(code: Union[str, Path]) -> List[str]:
+    """The function's dependencies, pinned as pyproject.toml pins them: the core, the service SDK its
+    manifest declares, structlog. ``code``: the function's folder, or its name under functions/."""
+    code = FUNCTIONS_DIR / code if isinstance(code, str) else code
     pins = dict(re.findall(r'"([A-Za-z0-9_.-]+)==([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")))
-    wanted = ["huaweicloudsdkcore", *services, "structlog"]
+    wanted = ["huaweicloudsdkcore", manifest.load(code).sdk_distribution, "structlog"]
+    unpinned = [name for name in wanted if name not in pins]
+    if unpinned:
+        raise ToolError(f"pyproject.toml pins no {', '.join(unpinned)}: add it to [project] dependencies as "
+                        "name==version")
     return [f"{name}=={pins[name]}" for name in wanted]
 
 
 def build(spec: FunctionSpec, dest: Path = DIST, progress: Callable[[str], None] = lambda _: None) -> Package:
     dest.mkdir(parents=True, exist_ok=True)
+    code = code_dir(spec)
+    reqs = requirements(code)
     with tempfile.TemporaryDirectory() as scratch:
         tree = Path(scratch) / "tree"
-        progress(f"{spec.folder}: installing {', '.join(requirements(spec.folder))} for Python "
-                 f"{spec.python_version} {PLATFORM}")
-        _install(requirements(spec.folder), tree, spec.python_version)
+        progress(f"{spec.folder}: installing {', '.join(reqs)} for Python {spec.python_version} {PLATFORM}")
+        _install(reqs, tree, spec.python_version)
         for leftover in ("bin",):
             shutil.rmtree(tree / leftover, ignore_errors=True)
-        shutil.copy(ROOT / "functions" / spec.folder / "index.py", tree / "index.py")
-        shutil.copytree(ROOT / "shared", tree / "shared", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        # The whole folder: a handler may be split into modules of its own beside index.py.
+        shutil.copytree(code, tree, dirs_exist_ok=True, ignore=SOURCE_ONLY)
+        shutil.copytree(ROOT / "shared", tree / "shared", ignore=SOURCE_ONLY)
         compiled_with = _compile(tree, spec.python_version)
         if compiled_with is None:
             progress(f"{spec.folder}: no Python {spec.python_version} here, so no .pyc: cold starts will compile")

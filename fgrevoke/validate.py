@@ -1,4 +1,5 @@
-"""``fgrevoke validate``: the template against the code and FunctionGraph's limits.
+"""``fgrevoke validate``: the template against the functions' manifests, their own request parsers, the
+SDK's region tables and FunctionGraph's limits. Each error names the resource and the field.
 
 Limits: docs/reference/functiongraph.md §1.4, §2, §4 (runtimes, memory sizes, timeout 3-900 s,
 at most 20 environment variables and 4 KB, timer schedules).
@@ -7,36 +8,30 @@ at most 20 environment variables and 4 KB, timer schedules).
 from __future__ import annotations
 
 import ast
+import functools
+import importlib
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict, FrozenSet, List, Optional
 
 from fgrevoke import functions as function_folders
 from fgrevoke import trigger_rules
-from fgrevoke.functions import ROOT
+from fgrevoke.functions import FUNCTIONS_DIR, ROOT
 from fgrevoke.template import FunctionSpec, functions
+from shared import manifest, triggers
+from shared.errors import InvalidRequest
+from shared.manifest import FunctionManifest
 
-RUNTIMES = ("Python3.9", "Python3.10", "Python3.12")
+RUNTIMES = ("Python3.9", "Python3.10", "Python3.12")  # the FunctionGraph Pythons this project runs on
+FUNCTIONGRAPH_RUNTIMES = ("Python2.7", "Python3.6", *RUNTIMES)
 MEMORY_SIZES = (128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096)
 TRIGGER_TYPES = ("TIMER", "APIG", "DEDICATEDGATEWAY", "CTS", "EVENTGRID", "SMN")
 MAX_VARIABLES, MAX_VARIABLES_SIZE = 20, 4096
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|TOKEN|_SK$|_AK$|PRIVATE)", re.IGNORECASE)
-SETTING_READ = re.compile(
-    r"source\.(get|text|required|flag|integer|seconds|items|protected)\(\s*\"([A-Z][A-Z0-9_]*)\"")
+VARIABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+ENDPOINT_OVERRIDE = "HUAWEICLOUD_SDK_REGION_"  # the SDK's own per-service endpoint variables
 RATE = re.compile(r"^(\d+)([mhd])$")
 RATE_LIMITS = {"m": (1, 60), "h": (1, 24), "d": (1, 30)}
 CRON_FIELD = re.compile(r"^[0-9*?/,\-LW#A-Za-z]+$")
-
-
-def settings_read(folder: str) -> Dict[str, bool]:
-    """Setting name -> must be declared: every setting the function's own code reads, and the ones
-    shared/ requires. shared/'s tuning settings with defaults (MAX_ATTEMPTS, timeouts, …), the
-    runtime's RUNTIME_PROJECT_ID and the SDK's key variables (an agency replaces them) may be left out."""
-    own_code = (ROOT / "functions" / folder / "index.py").read_text(encoding="utf-8")
-    reads: Dict[str, bool] = {name: True for _method, name in SETTING_READ.findall(own_code)}
-    for path in sorted((ROOT / "shared").glob("*.py")):
-        for method, name in SETTING_READ.findall(path.read_text(encoding="utf-8")):
-            reads[name] = reads.get(name, False) or method == "required"
-    return reads
 
 
 def validate(template: Dict[str, Any]) -> List[str]:
@@ -61,29 +56,45 @@ def validate(template: Dict[str, Any]) -> List[str]:
 def _function_errors(spec: FunctionSpec, folder_exists: bool) -> List[str]:
     where = f"Resources.{spec.resource}.Properties"
     props = spec.properties
-    errors = []
-    if props.get("Runtime") not in RUNTIMES:
-        errors.append(f"{where}.Runtime: {props.get('Runtime')!r} is not a FunctionGraph Python runtime "
-                      f"({', '.join(RUNTIMES)})")
+    errors = _runtime_errors(props.get("Runtime"), where)
     if props.get("MemorySize") not in MEMORY_SIZES:
         errors.append(f"{where}.MemorySize: {props.get('MemorySize')!r} MB is not one of {MEMORY_SIZES}")
     timeout = props.get("Timeout")
     if not isinstance(timeout, int) or not 3 <= timeout <= 900:
         errors.append(f"{where}.Timeout: {timeout!r} must be 3-900 seconds")
-    if folder_exists:
-        errors.extend(_handler_errors(spec, where))
-        errors.extend(_variable_errors(spec, where))
     if not props.get("Xrole"):
         errors.append(f"{where}.Xrole: the function needs an agency for its temporary credentials")
     for index, trigger in enumerate(spec.triggers):
         errors.extend(_trigger_errors(trigger, f"{where}.Triggers[{index}]"))
+    if not folder_exists:
+        return errors
+    handler_errors = _handler_errors(spec, where)
+    try:
+        declared = function_folders.manifest(spec.folder)
+    except Exception as error:  # a broken manifest is the user's to fix, not a traceback
+        return errors + handler_errors + [f"functions/{spec.folder}/manifest.py: {type(error).__name__}: {error}"]
+    errors += handler_errors + _variable_errors(spec, where, declared) + _region_errors(spec, where, declared)
+    errors += _agency_errors(spec, where, declared)
+    for index, trigger in enumerate(spec.triggers):
+        errors.extend(_trigger_request_errors(spec, trigger, f"{where}.Triggers[{index}]", declared,
+                                              not handler_errors))
     return errors
+
+
+def _runtime_errors(runtime: Any, where: str) -> List[str]:
+    if runtime in RUNTIMES:
+        return []
+    if runtime in FUNCTIONGRAPH_RUNTIMES:
+        return [f"{where}.Runtime: {runtime} is a FunctionGraph runtime this project does not support (its code "
+                f"needs Python 3.9 or later); use {', '.join(RUNTIMES)}"]
+    return [f"{where}.Runtime: {runtime!r} is not a FunctionGraph Python runtime this project supports "
+            f"({', '.join(RUNTIMES)})"]
 
 
 def _handler_errors(spec: FunctionSpec, where: str) -> List[str]:
     handler = str(spec.properties.get("Handler", ""))
     module, _, attribute = handler.partition(".")
-    path = ROOT / "functions" / spec.folder / f"{module}.py"
+    path = FUNCTIONS_DIR / spec.folder / f"{module}.py"
     if not module or not attribute or not path.is_file():
         return [f"{where}.Handler: {handler!r} does not resolve to a file in functions/{spec.folder}"]
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -93,30 +104,84 @@ def _handler_errors(spec: FunctionSpec, where: str) -> List[str]:
     return []
 
 
-def _variable_errors(spec: FunctionSpec, where: str) -> List[str]:
+def _variable_errors(spec: FunctionSpec, where: str, declared: FunctionManifest) -> List[str]:
     errors = []
-    variables, encrypted = spec.variables, spec.encrypted_variables
-    every = {**variables, **encrypted}
+    settings = {setting.name: setting for setting in declared.all_settings}
+    source = f"functions/{spec.folder}/manifest.py"
+    every = {**spec.variables, **spec.encrypted_variables}
     if len(every) > MAX_VARIABLES:
         errors.append(f"{where}.Environment: {len(every)} variables; FunctionGraph allows {MAX_VARIABLES}")
     size = sum(len(str(k)) + len(str(v)) for k, v in every.items())
     if size > MAX_VARIABLES_SIZE:
         errors.append(f"{where}.Environment: {size} characters; FunctionGraph allows {MAX_VARIABLES_SIZE}")
-    reads = settings_read(spec.folder)
-    for name in sorted(every):
-        if not re.match(r"^[A-Za-z][A-Za-z0-9_]*$", str(name)):
-            errors.append(f"{where}.Environment.Variables.{name}: names are letters, digits and _, "
-                          "starting with a letter")
-        elif name not in reads and not str(name).startswith("HUAWEICLOUD_SDK_REGION_"):
-            errors.append(f"{where}.Environment.Variables.{name}: the handler never reads this setting "
-                          f"(it reads {', '.join(sorted(reads))})")
-    for name, required in sorted(reads.items()):
-        if required and name not in every:
-            errors.append(f"{where}.Environment.Variables.{name}: read by the handler but not declared")
-    for name in sorted(variables):
-        if SECRET_NAME.search(str(name)):
-            errors.append(f"{where}.Environment.Variables.{name}: a secret in plain text; move it to "
-                          "EncryptedVariables (or use the agency)")
+    for group, variables in (("Variables", spec.variables), ("EncryptedVariables", spec.encrypted_variables)):
+        for name, raw in sorted(variables.items()):
+            field = f"{where}.Environment.{group}.{name}"
+            setting = settings.get(str(name))
+            if not VARIABLE_NAME.match(str(name)):
+                errors.append(f"{field}: names are letters, digits and _, starting with a letter")
+            elif setting is None and not str(name).startswith(ENDPOINT_OVERRIDE):
+                errors.append(f"{field}: not a setting of this function ({source} and shared/manifest.py declare "
+                              f"{', '.join(sorted(settings))})")
+            elif group == "Variables" and ((setting is not None and setting.secret) or SECRET_NAME.search(name)):
+                errors.append(f"{field}: a secret in plain text; move it to EncryptedVariables (or use the agency)")
+            elif setting is not None:
+                problem = setting.problem("" if raw is None else str(raw))
+                if problem and group == "EncryptedVariables":
+                    problem = f"setting {name} is not {setting.allowed} (value not shown: it is encrypted)"
+                if problem:
+                    errors.append(f"{field}: {problem}")
+    for setting in declared.all_settings:
+        own = setting in declared.settings  # the function's own settings are stated, so a reviewer sees them
+        if (own or setting.required) and setting.name not in every:
+            errors.append(f"{where}.Environment.Variables.{setting.name}: declared in "
+                          f"{source if own else 'shared/manifest.py'} but not set (default: {setting.default_text})")
+    return errors
+
+
+def _region_errors(spec: FunctionSpec, where: str, declared: FunctionManifest) -> List[str]:
+    region = str(spec.variables.get("REGION") or "")
+    service = declared.service
+    if not region or manifest.REGION.problem(region) or region in known_regions(service.region_module,
+                                                                                 service.region_class):
+        return []  # a missing or malformed REGION is reported by the settings check
+    override = f"{ENDPOINT_OVERRIDE}{service.env_name}_{region.upper().replace('-', '_')}"
+    if override in spec.variables:
+        return []
+    known = ", ".join(sorted(known_regions(service.region_module, service.region_class)))
+    return [f"{where}.Environment.Variables.REGION: the {declared.sdk_distribution} SDK knows no region {region!r}, "
+            f"so every call would fail; it knows {known} (or set {override} to the endpoint)"]
+
+
+@functools.cache
+def known_regions(region_module: str, region_class: str) -> FrozenSet[str]:
+    """The region ids in the SDK's own table for a service (its static_fields)."""
+    package = region_module.split(".region.")[0]
+    from shared.sdk_loader import service_package
+
+    service_package(package)  # the lazy package must exist before its region module is imported
+    table = getattr(importlib.import_module(region_module), region_class)
+    return frozenset(table.static_fields)
+
+
+def _agency_errors(spec: FunctionSpec, where: str, declared: FunctionManifest) -> List[str]:
+    policy = spec.properties.get("AgencyPolicy")
+    wanted = set(declared.required_actions)
+    source = f"functions/{spec.folder}/manifest.py"
+    if not isinstance(policy, dict):
+        return [f"{where}.AgencyPolicy: missing; it must allow exactly {', '.join(sorted(wanted))} ({source})"]
+    allowed = set()
+    for statement in policy.get("Statement") or []:
+        if isinstance(statement, dict) and statement.get("Effect") == "Allow":
+            action = statement.get("Action") or []
+            allowed.update([action] if isinstance(action, str) else map(str, action))
+    errors = []
+    if wanted - allowed:
+        errors.append(f"{where}.AgencyPolicy.Statement: does not allow {', '.join(sorted(wanted - allowed))}, "
+                      f"which {source} declares: those calls would be refused (403)")
+    if allowed - wanted:
+        errors.append(f"{where}.AgencyPolicy.Statement: allows {', '.join(sorted(allowed - wanted))}, which "
+                      f"{source} does not declare: the agency must allow only what the function needs")
     return errors
 
 
@@ -133,6 +198,39 @@ def _trigger_errors(trigger: Dict[str, Any], where: str) -> List[str]:
     if kind == "CTS" and not data.get("operations"):
         return [f"{where}.EventData.operations: name the traced operations (e.g. IAM:user:deleteUser)"]
     return []
+
+
+def _trigger_request_errors(spec: FunctionSpec, trigger: Dict[str, Any], where: str, declared: FunctionManifest,
+                            handler_loads: bool) -> List[str]:
+    """What the function itself would say about the trigger's events: its request, or that it ignores them."""
+    kind = trigger.get("TriggerTypeCode")
+    data = trigger.get("EventData") or {}
+    if kind == "CTS" and not declared.offboards:
+        return [f"{where}.TriggerTypeCode: {declared.operation} does not act on IAM user deletions, so it would "
+                "ignore every event of this CTS trigger"]
+    if kind != "TIMER" or not handler_loads:
+        return []
+    event = {"trigger_type": "TIMER", "trigger_name": data.get("name"), "user_event": data.get("user_event")}
+    problem = _request_problem(spec, event)
+    return [f"{where}.EventData.user_event: {problem}"] if problem else []
+
+
+def _request_problem(spec: FunctionSpec, event: Dict[str, Any]) -> Optional[str]:
+    """Why the function would refuse the request this event carries, or None."""
+    check = getattr(function_folders.load(spec.folder), "validate_request", None)
+    if not callable(check):
+        return f"functions/{spec.folder}/index.py has no validate_request(payload) to check the request with"
+    try:
+        for payload in triggers.parse(event).payloads:
+            check(payload)
+            project_id = payload.get("project_id")
+            configured = spec.variables.get("PROJECT_ID")
+            if project_id is not None and configured and project_id != configured:
+                return (f"the request names project {project_id!r}, but PROJECT_ID is {configured!r}: the "
+                        "function refuses requests for another project")
+    except InvalidRequest as error:
+        return error.message + (f" (field {error.field})" if error.field not in (None, "user_event") else "")
+    return None
 
 
 def schedule_problem(schedule_type: str, schedule: str) -> str:

@@ -1,14 +1,72 @@
-"""Errors that end an invocation with a structured answer instead of a traceback."""
+"""Errors that end an invocation with a structured answer instead of a traceback, and the catalogue of
+every ``FGR.*`` error code the functions answer with (docs/errors.md is generated from it)."""
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, Dict, Optional
+
+
+class ErrorCode(str, Enum):
+    """Every ``FGR.*`` code. Upstream services' own codes (e.g. ``ModelArts.0001``) pass through as they are.
+
+    ``where``: "response" ends the invocation (the error body's ``error_code``); "item" is one target's
+    ``failed`` or ``not_attempted`` outcome (or the ``upstream_error_code`` of ``FGR.UpstreamFailure``).
+    Values are the strings in the JSON, so the output is unchanged.
+    """
+
+    where: str
+    meaning: str
+
+    def __new__(cls, code: str, where: str, meaning: str) -> "ErrorCode":
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.where = where
+        member.meaning = meaning
+        return member
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    ERROR = ("FGR.Error", "response", "a failure with no more specific code")
+    INVALID_REQUEST = ("FGR.InvalidRequest", "response",
+                       "the event or request is malformed (HTTP 400); nothing was sent upstream")
+    METHOD_NOT_ALLOWED = ("FGR.MethodNotAllowed", "response", "an APIG method other than POST or DELETE (HTTP 405)")
+    PAYLOAD_TOO_LARGE = ("FGR.PayloadTooLarge", "response", "the request is larger than one invocation takes (HTTP "
+                                                            "413): a body over APIG's 4 MB, or too many targets")
+    CONFIGURATION_ERROR = ("FGR.ConfigurationError", "response", "a setting of the function is missing or malformed "
+                                                                 "(HTTP 500); the field names it")
+    REFUSED = ("FGR.Refused", "response", "a guard refused the request before any upstream call (HTTP 403), e.g. "
+                                          'user_id "all" without ALLOW_ALL_USERS, or another project')
+    UPSTREAM_TRANSIENT_FAILURE = ("FGR.UpstreamTransientFailure", "response",
+                                  "asynchronous triggers only: targets failed with retryable errors, raised so "
+                                  "FunctionGraph's retry policy runs the event again")
+    UPSTREAM_FAILURE = ("FGR.UpstreamFailure", "response", "a listing the request depends on failed (HTTP 502): "
+                                                          "nothing was decided on its word; upstream_error_code and "
+                                                          "retryable say more")
+    INTERNAL_ERROR = ("FGR.InternalError", "response", "a defect in the function (HTTP 500); the function log has "
+                                                       "the traceback")
+    CONNECTION_ERROR = ("FGR.ConnectionError", "item", "the service could not be reached (retryable)")
+    TIMEOUT = ("FGR.Timeout", "item", "the service did not answer in HTTP_READ_TIMEOUT (retryable)")
+    UPSTREAM_ERROR = ("FGR.UpstreamError", "item", "the SDK failed in an unexpected way (not retried)")
+    UNEXPECTED_STATUS = ("FGR.UnexpectedStatus", "item", "the service answered a status that is neither success "
+                                                         "nor error (e.g. a 3xx)")
+    UNREADABLE_ANSWER = ("FGR.UnreadableAnswer", "item", "a listing answered with a body that is not JSON (retryable)")
+    INCOMPLETE_LISTING = ("FGR.IncompleteListing", "item", "a listing could not be read whole, so absence cannot be "
+                                                           "told: nothing is reported gone on its word")
+    NOT_ATTEMPTED = ("FGR.NotAttempted", "item", "no time was left in the invocation to start the call (outcome "
+                                                 "not_attempted, retryable)")
+    STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "ModelArts verify: GetAuthorizations still lists the user "
+                                                       "after the deletion")
+    AUTHORIZED_THROUGH_ALL_USERS = ("FGR.AuthorizedThroughAllUsers", "item",
+                                    "ModelArts verify: the user's own authorization is gone, but the all-users "
+                                    "authorization still covers them: revoke all-users to take the access away")
 
 
 class RevokeError(Exception):
     """Base: carries an ``error_code``, the APIG status and a message a person can act on."""
 
-    error_code = "FGR.Error"
+    error_code: ErrorCode = ErrorCode.ERROR
     status = 500
 
     def __init__(self, message: str, *, field: Optional[str] = None) -> None:
@@ -29,45 +87,45 @@ class RevokeError(Exception):
 class InvalidRequest(RevokeError):
     """The event or request is malformed; nothing was sent upstream."""
 
-    error_code = "FGR.InvalidRequest"
+    error_code = ErrorCode.INVALID_REQUEST
     status = 400
 
 
 class MethodNotAllowed(InvalidRequest):
-    error_code = "FGR.MethodNotAllowed"
+    error_code = ErrorCode.METHOD_NOT_ALLOWED
     status = 405
 
 
 class PayloadTooLarge(InvalidRequest):
-    error_code = "FGR.PayloadTooLarge"
+    error_code = ErrorCode.PAYLOAD_TOO_LARGE
     status = 413
 
 
 class ConfigurationError(RevokeError):
     """A setting of the function is missing or malformed."""
 
-    error_code = "FGR.ConfigurationError"
+    error_code = ErrorCode.CONFIGURATION_ERROR
     status = 500
 
 
 class Refused(RevokeError):
     """A guard refused the request before any upstream call."""
 
-    error_code = "FGR.Refused"
+    error_code = ErrorCode.REFUSED
     status = 403
 
 
 class TransientUpstreamFailure(RevokeError):
     """Raised on asynchronous triggers so FunctionGraph's retry policy runs the event again."""
 
-    error_code = "FGR.UpstreamTransientFailure"
+    error_code = ErrorCode.UPSTREAM_TRANSIENT_FAILURE
     status = 502
 
 
 class UpstreamFailure(RevokeError):
     """A read the request depends on failed (a listing): nothing was decided on its word."""
 
-    error_code = "FGR.UpstreamFailure"
+    error_code = ErrorCode.UPSTREAM_FAILURE
     status = 502
 
     def __init__(self, error: Any) -> None:
@@ -82,7 +140,7 @@ class UpstreamFailure(RevokeError):
 class InternalError(RevokeError):
     """A defect: the function log has the traceback."""
 
-    error_code = "FGR.InternalError"
+    error_code = ErrorCode.INTERNAL_ERROR
     status = 500
 
     def __init__(self, error_type: str) -> None:

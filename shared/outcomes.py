@@ -1,18 +1,65 @@
-"""Per-target outcomes and the report an invocation returns."""
+"""Per-target outcomes and the report an invocation returns.
+
+``TargetState`` and ``Status`` are the catalogue of what a response can say (docs/errors.md is generated
+from them); their values are the strings in the JSON, so the output reads as before.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Dict, List, Optional
 
-DELETED = "deleted"
-ALREADY_ABSENT = "already_absent"
-SKIPPED_PROTECTED = "skipped_protected"
-SKIPPED_IN_FORCE = "skipped_in_force"
-WOULD_DELETE = "would_delete"
-FAILED = "failed"
-NOT_ATTEMPTED = "not_attempted"  # no time was left to start its call: retryable
+
+class _Documented(str, Enum):
+    """A string enum whose members carry a meaning, printed as their value on every Python."""
+
+    meaning: str
+
+    def __new__(cls, value: str, meaning: str) -> "_Documented":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class TargetState(_Documented):
+    """What happened to one target (an item's ``outcome``)."""
+
+    DELETED = ("deleted", "the access was revoked (or a fresh listing shows it is gone)")
+    ALREADY_ABSENT = ("already_absent", "there was nothing to revoke (the service answered 404, or the listing "
+                                        "does not show it)")
+    SKIPPED_PROTECTED = ("skipped_protected", "listed in the function's PROTECTED_* setting: left alone")
+    SKIPPED_IN_FORCE = ("skipped_in_force", "an access policy in force (is_enable=true) left alone: "
+                                            "ALLOW_ENABLED_POLICY_DELETION is off")
+    WOULD_DELETE = ("would_delete", "dry run: would be revoked")
+    FAILED = ("failed", "not revoked: error_code, error_msg, upstream_request_id and retryable say why")
+    NOT_ATTEMPTED = ("not_attempted", "no time was left in the invocation to start its call (retryable)")
+
+
+class Status(_Documented):
+    """How the invocation as a whole ended (the response's ``status``)."""
+
+    SUCCEEDED = ("succeeded", "every target ended without failure")
+    NOTHING_TO_DO = ("nothing_to_do", "the request named no target")
+    PARTIALLY_FAILED = ("partially_failed", "some targets failed (APIG: HTTP 207)")
+    FAILED = ("failed", "every target failed (APIG: HTTP 502)")
+    REJECTED = ("rejected", "the request was refused before any revocation (an FGR.* error_code, HTTP 4xx)")
+    ERROR = ("error", "the function could not run: configuration or internal error (HTTP 500)")
+    IGNORED = ("ignored", "the event is not for this function (reason says why); nothing was done")
+
+
+DELETED = TargetState.DELETED
+ALREADY_ABSENT = TargetState.ALREADY_ABSENT
+SKIPPED_PROTECTED = TargetState.SKIPPED_PROTECTED
+SKIPPED_IN_FORCE = TargetState.SKIPPED_IN_FORCE
+WOULD_DELETE = TargetState.WOULD_DELETE
+FAILED = TargetState.FAILED
+NOT_ATTEMPTED = TargetState.NOT_ATTEMPTED
 DONE = frozenset({DELETED, ALREADY_ABSENT, SKIPPED_PROTECTED, SKIPPED_IN_FORCE, WOULD_DELETE})
 UNFINISHED = frozenset({FAILED, NOT_ATTEMPTED})
 
@@ -20,7 +67,7 @@ UNFINISHED = frozenset({FAILED, NOT_ATTEMPTED})
 @dataclass
 class Outcome:
     target: Dict[str, Any]
-    outcome: str
+    outcome: TargetState
     reason: Optional[str] = None
     error_code: Optional[str] = None
     error_msg: Optional[str] = None
@@ -60,15 +107,15 @@ class Report:
         return [item for item in self.failed if item.transient]
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         failed = len(self.failed)
         if not failed:
-            return "succeeded" if self.items else "nothing_to_do"
-        return "failed" if failed == len(self.items) else "partially_failed"
+            return Status.SUCCEEDED if self.items else Status.NOTHING_TO_DO
+        return Status.FAILED if failed == len(self.items) else Status.PARTIALLY_FAILED
 
     @property
     def http_status(self) -> int:
-        return {"failed": 502, "partially_failed": 207}.get(self.status, 200)
+        return {Status.FAILED: 502, Status.PARTIALLY_FAILED: 207}.get(self.status, 200)
 
     def to_dict(self) -> Dict[str, Any]:
         body: Dict[str, Any] = {

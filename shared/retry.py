@@ -15,11 +15,13 @@ from typing import Callable, Optional, TypeVar
 import requests
 from huaweicloudsdkcore.exceptions import exceptions as sdk_errors
 
+from shared.errors import ErrorCode
+
 T = TypeVar("T")
 MAX_DELAY = 8.0
 # The API gateway's own 404: no such API at this endpoint (wrong region or endpoint override).
 GATEWAY_NOT_FOUND = frozenset({"APIG.0101", "APIGW.0101"})
-NOT_ATTEMPTED = "FGR.NotAttempted"
+NOT_ATTEMPTED = ErrorCode.NOT_ATTEMPTED
 
 
 @dataclass(frozen=True)
@@ -68,12 +70,12 @@ def describe(error: BaseException) -> UpstreamError:
             transient=status == 429 or status >= 500,
             retry_after=getattr(error, "retry_after", None))
     if isinstance(error, (sdk_errors.ConnectionException, requests.exceptions.ConnectionError)):
-        return UpstreamError("FGR.ConnectionError", _first_line(error), None, None, True)
+        return UpstreamError(ErrorCode.CONNECTION_ERROR, _first_line(error), None, None, True)
     if isinstance(error, (sdk_errors.RequestTimeoutException, requests.exceptions.Timeout)):
-        return UpstreamError("FGR.Timeout", _first_line(error), None, None, True)
+        return UpstreamError(ErrorCode.TIMEOUT, _first_line(error), None, None, True)
     if isinstance(error, requests.exceptions.RequestException):
-        return UpstreamError("FGR.ConnectionError", _first_line(error), None, None, True)
-    return UpstreamError("FGR.UpstreamError", f"{type(error).__name__}: {_first_line(error)}",
+        return UpstreamError(ErrorCode.CONNECTION_ERROR, _first_line(error), None, None, True)
+    return UpstreamError(ErrorCode.UPSTREAM_ERROR, f"{type(error).__name__}: {_first_line(error)}",
                          None, None, False)
 
 

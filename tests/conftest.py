@@ -26,7 +26,7 @@ SK = "SKfgrevokeTestSecret0123456789abcdefghij"
 TOKEN = "TOKENfgrevoke-test-security-token=="
 ROTATED = ("AKFGREVOKEROTATED0002", "SKfgrevokeRotatedSecret0123456789abcdefg", "TOKENfgrevoke-rotated==")
 SECRETS = (AK, SK, TOKEN) + ROTATED
-SERVICES = ("MODELARTS", "WORKSPACE", "WORKSPACEAPP")
+SERVICES = functions.service_names()
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ from shared.errors import RevokeError, TransientUpstreamFailure
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 EVERYONE = {"all": "all", "allusers": "all-users"}
 DONE = ("deleted", "already_absent")
-PREVIEW_READS = {MODELARTS, WORKSPACE}  # functions whose dry run reads the listing and guards in-force policies (issue 11)
+PREVIEW_READS = {MODELARTS, WORKSPACE}  # dry runs that read the listing, in-force guard (issue 11)
 EXAMPLES = int(os.environ.get("FGREVOKE_PROPERTY_EXAMPLES", "300"))  # fewer for the inner loop
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                             HealthCheck.too_slow])

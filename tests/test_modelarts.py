@@ -403,3 +403,12 @@ def test_listing_entries_without_user_id_or_name_do_not_break_anything(emulator,
     emulator.modelarts.seed(PROJECT, "grp-1", None, user_type="federation-group")
     result = fn.handler({"user_ids": ["u-1", "u-2"], "verify": True}, context())
     assert [i["outcome"] for i in result["items"]] == ["deleted", "already_absent"]
+
+
+def exercise_every_call(emulator):
+    """For the least-privilege check (test_permissions.py): a request that makes every kind of call."""
+    emulator.modelarts.seed(PROJECT, "u-1")
+    return {"user_ids": ["u-1", "u-2"], "verify": True}, {}
+
+
+PERMISSIONS = {"modelarts_delete_authorizations": exercise_every_call}

@@ -1,40 +1,43 @@
-"""Least privilege: every call a function makes is covered by an action it declares, and it declares
-nothing it does not use (elb:ipgroups:delete is a documented dependency of the Workspace delete)."""
+"""Least privilege, for every function in functions/: each call it makes is covered by an action its
+manifest declares, and it declares nothing it does not use (an action marked ``called=False``, such as
+elb:ipgroups:delete, is one the service requires alongside another).
+
+How to exercise a function lives with its tests: ``tests/test_<service>.py`` (the manifest's service,
+e.g. test_modelarts.py) maps the function's folder to an exercise in ``PERMISSIONS``."""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any, Callable, Dict, Tuple
+
 import pytest
 
-from conftest import PROJECT, load_function, make_context
+from conftest import load_function, make_context
+from fgrevoke import functions
 
-DEPENDENCIES = {"elb:ipgroups:delete"}  # required by workspace:accessPolicies:delete, not called directly
-
-
-def exercise_modelarts(emulator):
-    emulator.modelarts.seed(PROJECT, "u-1")
-    return {"user_ids": ["u-1", "u-2"], "verify": True}, {}
+Exercise = Callable[[Any], Tuple[Dict[str, Any], Dict[str, str]]]
 
 
-def exercise_workspace(emulator):
-    emulator.workspace.seed(PROJECT, policy_id="p-1", access_control_type="ACCESS_TYPE", age_days=9)
-    return {"select": {"older_than_days": 1}}, {"ALLOW_ENABLED_POLICY_DELETION": "true"}
+def exercise_of(folder: str) -> Exercise:
+    module_name = f"test_{functions.manifest(folder).service.env_name.lower()}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        pytest.fail(f"tests/{module_name}.py is missing: a function's tests live there")
+    exercises: Dict[str, Exercise] = getattr(module, "PERMISSIONS", {})
+    if folder not in exercises:
+        pytest.fail(f"tests/{module_name}.py has no PERMISSIONS[{folder!r}]: give it a function that seeds the "
+                    "emulator and returns (request, settings) making every kind of call the function makes")
+    return exercises[folder]
 
 
-def exercise_workspaceapp(emulator):
-    emulator.workspaceapp.seed_group(PROJECT, "g", "g-1")
-    emulator.workspaceapp.grant(PROJECT, "g-1", "leaver")
-    return {"user_name": "leaver"}, {"APP_GROUP_IDS": "*"}
-
-
-@pytest.mark.parametrize("name, exercise", [
-    ("modelarts_delete_authorizations", exercise_modelarts),
-    ("workspace_batch_delete_access_policies", exercise_workspace),
-    ("workspaceapp_batch_delete_app_group_authorization", exercise_workspaceapp),
-])
-def test_calls_are_covered_by_declared_actions(emulator, name, exercise):
-    fn = load_function(name)
-    request, settings = exercise(emulator)
-    fn.handler(request, make_context(**settings))
+@pytest.mark.parametrize("folder", functions.names())
+def test_calls_are_covered_by_declared_actions(emulator, folder):
+    declared = functions.manifest(folder)
+    request, settings = exercise_of(folder)(emulator)
+    load_function(folder).handler(request, make_context(**settings))
     used = {emulator.actions[call["route"]] for call in emulator.calls()}
-    assert used <= set(fn.REQUIRED_ACTIONS), used - set(fn.REQUIRED_ACTIONS)
-    assert set(fn.REQUIRED_ACTIONS) - DEPENDENCIES == used, "declared but never needed"
+    undeclared = used - set(declared.required_actions)
+    assert not undeclared, f"called without a declared action: {undeclared}"
+    assert {action.name for action in declared.actions if action.called} == used, "declared as called, never needed"
+

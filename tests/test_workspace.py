@@ -516,3 +516,12 @@ def test_request_validation_property(ids):
 def test_other_project_is_refused(emulator, context):
     result = fn.handler({"policy_id_list": ["p"], "project_id": "someone-else"}, make_context())
     assert result["error_code"] == "FGR.Refused" and emulator.calls() == []
+
+
+def exercise_every_call(emulator):
+    """For the least-privilege check (test_permissions.py): a request that makes every kind of call."""
+    emulator.workspace.seed(PROJECT, policy_id="p-1", access_control_type="ACCESS_TYPE", age_days=9)
+    return {"select": {"older_than_days": 1}}, {"ALLOW_ENABLED_POLICY_DELETION": "true"}
+
+
+PERMISSIONS = {"workspace_batch_delete_access_policies": exercise_every_call}

@@ -204,3 +204,13 @@ def test_concurrency_never_exceeds_the_setting(emulator, context):
     emulator.inject(DELETE, latency=0.05, times=None)
     fn.handler({"app_group_ids": group_ids, "accounts": ["a"]}, context(MAX_CONCURRENCY="3"))
     assert len(emulator.calls(DELETE)) == 4 and emulator.max_in_flight[DELETE] <= 3
+
+
+def exercise_every_call(emulator):
+    """For the least-privilege check (test_permissions.py): a request that makes every kind of call."""
+    emulator.workspaceapp.seed_group(PROJECT, "g", "g-1")
+    emulator.workspaceapp.grant(PROJECT, "g-1", "leaver")
+    return {"user_name": "leaver"}, {"APP_GROUP_IDS": "*"}
+
+
+PERMISSIONS = {"workspaceapp_batch_delete_app_group_authorization": exercise_every_call}

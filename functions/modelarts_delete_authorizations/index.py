@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from shared import fields, listing, retry, runtime
+from shared import fields, listing, manifest, retry, runtime
 from shared.clients import MODELARTS
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest, Refused
@@ -23,7 +23,7 @@ from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DEL
 
 OPERATION = "modelarts.delete_authorizations"
 # The agency's least privilege: every action a call of this function needs (API reference pages).
-REQUIRED_ACTIONS = ("modelarts:authorization:delete", "modelarts:authorization:list")
+REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
 ALL, ALL_USERS = "all", "all-users"  # the API reference's keyword; the all-IAM-users grant's user_id
 PAGE_SIZE = 1000  # GetAuthorizations' largest page
 # ModelArts answers "not found" with 400 ModelArts.0429 "The authorization does not exist"

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from shared import fields, listing, retry, runtime
+from shared import fields, listing, manifest, retry, runtime
 from shared.batching import chunked
 from shared.clients import WORKSPACE
 from shared.concurrency import bounded_map
@@ -38,12 +38,8 @@ from shared.outcomes import (
 )
 
 OPERATION = "workspace.batch_delete_access_policies"
-# The agency's least privilege: every action a call of this function needs (the "Authorization
-# Information" of each API reference page: BatchDeleteAccessPolicies (delete, which depends on
-# elb:ipgroups:delete), ListAccessPolicies (get), ListAccessPolicyObjects (getTarget,
-# https://support.huaweicloud.com/intl/th-th/api-workspace/ListAccessPolicyObjects.html)).
-REQUIRED_ACTIONS = ("workspace:accessPolicies:delete", "workspace:accessPolicies:get",
-                    "workspace:accessPolicies:getTarget", "elb:ipgroups:delete")
+# The agency's least privilege: declared in manifest.py (ListAccessPolicyObjects needs getTarget).
+REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
 MAX_BATCH = 100  # policy_id_list maxItems in the API definition
 LIST_PAGE, MAX_OFFSET = 100, 99  # ListAccessPolicies: limit 0-100, offset 0-99
 OBJECTS_PAGE, OBJECTS_MAX_OFFSET = 2000, 1999  # ListAccessPolicyObjects: limit 0-2000, offset 0-1999

@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from shared import fields, listing, retry, runtime
+from shared import fields, listing, manifest, retry, runtime
 from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
@@ -21,7 +21,7 @@ from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DEL
 
 OPERATION = "workspaceapp.batch_delete_app_group_authorization"
 # The agency's least privilege: every action a call of this function needs (API reference pages).
-REQUIRED_ACTIONS = ("workspace:appGroup:batchDeleteAuthorization", "workspace:appGroup:listAuthorization")
+REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
 MAX_GROUPS_PER_CALL, MAX_ACCOUNTS_PER_CALL = 10, 50
 MAX_PAIRS = 100_000
 LIST_PAGE = 100  # ListAppGroupAuthorization's largest page
