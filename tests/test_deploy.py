@@ -233,8 +233,9 @@ def test_an_invalid_template_deploys_nothing(account, dist, tmp_path):
 def test_mistakes_are_one_line_with_an_exit_code(account, dist, monkeypatch):
     no_project = run_deploy(dist, "--plan", project=False)
     assert no_project.code == 2 and "no project: give --project-id" in no_project.err
-    bad_region = run_deploy(dist, "--plan", "--param", "Region=mars-1")
-    assert bad_region.code == 2 and "the SDK knows no FunctionGraph region 'mars-1'" in bad_region.err
+    bad_region = run_deploy(dist, "--plan", "--param", "Region=xx-north-9")
+    assert bad_region.code == 1 and "knows no region 'xx-north-9'" in bad_region.err
+    assert "nothing done" in bad_region.err
     monkeypatch.setenv("HUAWEICLOUD_SDK_REGION_FUNCTIONGRAPH_CN_NORTH_4", "http://127.0.0.1:9")  # nothing listens
     no_network = run_deploy(dist, "--plan")
     assert no_network.code == 1 and "fgrevoke: FunctionGraph could not be reached (list_functions)" in no_network.err
