@@ -50,7 +50,7 @@ def validate(template: Dict[str, Any]) -> List[str]:
             errors.append(f"Resources.{', '.join(resources)}: more than one resource deploys functions/{folder}")
     for spec in specs:
         errors.extend(_function_errors(spec, spec.folder in folders))
-    return errors + trigger_rules.check(template)
+    return errors + [error for error in trigger_rules.check(template) if error not in errors]
 
 
 def _function_errors(spec: FunctionSpec, folder_exists: bool) -> List[str]:
