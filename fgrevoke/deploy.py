@@ -236,8 +236,8 @@ class Deployer:
 
     def _config_changes(self, spec: FunctionSpec, function: Dict[str, Any]) -> List[SettingChange]:
         wanted = self._config(spec)
-        changes = [SettingChange(name, _text(function.get(name)), _text(value))
-                   for name, value in wanted.items() if name != "user_data" and function.get(name) != value]
+        changes = [SettingChange(name, _text(function.get(name)), _text(value)) for name, value in wanted.items()
+                   if name != "user_data" and function.get(name) != value and {function.get(name), value} != {None, ""}]
         try:
             current = json.loads(function.get("user_data") or "{}")
         except ValueError:
