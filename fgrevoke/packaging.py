@@ -17,9 +17,10 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional, Union
+from typing import Callable, Dict, List, Optional, Union
 
 from marshalparser.marshalparser import MarshalParser
+from packaging.requirements import Requirement
 
 from fgrevoke.errors import ToolError
 from fgrevoke.functions import FUNCTIONS_DIR, ROOT
@@ -60,23 +61,30 @@ def code_dir(spec: FunctionSpec) -> Path:
     return ROOT / str(spec.properties.get("CodeUri", ""))
 
 
-def requirements(code: Union[str, Path]) -> List[str]:
-    """The function's dependencies, pinned as pyproject.toml pins them: the core, the service SDK its
-    manifest declares, structlog. ``code``: the function's folder, or its name under functions/."""
+def requirements(code: Union[str, Path], python_version: str = f"{sys.version_info[0]}.{sys.version_info[1]}"
+                 ) -> List[str]:
+    """The function's dependencies, pinned as pyproject.toml pins them for that Python (its environment
+    markers applied): the core, the service SDK its manifest declares, structlog. ``code``: the
+    function's folder, or its name under functions/."""
     code = FUNCTIONS_DIR / code if isinstance(code, str) else code
-    pins = dict(re.findall(r'"([A-Za-z0-9_.-]+)==([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")))
+    target = {"python_version": python_version, "python_full_version": f"{python_version}.0"}
+    pins: Dict[str, str] = {}
+    for line in re.findall(r'"([A-Za-z0-9_.-]+==[^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")):
+        pin = Requirement(line)
+        if pin.marker is None or pin.marker.evaluate(target):
+            pins.setdefault(pin.name, f"{pin.name}{pin.specifier}")
     wanted = ["huaweicloudsdkcore", manifest.load(code).sdk_distribution, "structlog"]
     unpinned = [name for name in wanted if name not in pins]
     if unpinned:
         raise ToolError(f"pyproject.toml pins no {', '.join(unpinned)}: add it to [project] dependencies as "
                         "name==version")
-    return [f"{name}=={pins[name]}" for name in wanted]
+    return [pins[name] for name in wanted]
 
 
 def build(spec: FunctionSpec, dest: Path = DIST, progress: Callable[[str], None] = lambda _: None) -> Package:
     dest.mkdir(parents=True, exist_ok=True)
     code = code_dir(spec)
-    reqs = requirements(code)
+    reqs = requirements(code, spec.python_version)
     with tempfile.TemporaryDirectory() as scratch:
         tree = Path(scratch) / "tree"
         progress(f"{spec.folder}: installing {', '.join(reqs)} for Python {spec.python_version} {PLATFORM}")

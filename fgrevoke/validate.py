@@ -11,7 +11,7 @@ import ast
 import functools
 import importlib
 import re
-from typing import Any, Dict, FrozenSet, List, Optional
+from typing import Any, Dict, FrozenSet, List, Optional, Set
 
 from fgrevoke import functions as function_folders
 from fgrevoke import trigger_rules
@@ -170,7 +170,7 @@ def _agency_errors(spec: FunctionSpec, where: str, declared: FunctionManifest) -
     source = f"functions/{spec.folder}/manifest.py"
     if not isinstance(policy, dict):
         return [f"{where}.AgencyPolicy: missing; it must allow exactly {', '.join(sorted(wanted))} ({source})"]
-    allowed = set()
+    allowed: Set[str] = set()
     for statement in policy.get("Statement") or []:
         if isinstance(statement, dict) and statement.get("Effect") == "Allow":
             action = statement.get("Action") or []
@@ -222,6 +222,10 @@ def _request_problem(spec: FunctionSpec, event: Dict[str, Any]) -> Optional[str]
         return f"functions/{spec.folder}/index.py has no validate_request(payload) to check the request with"
     try:
         for payload in triggers.parse(event).payloads:
+            if isinstance(payload, InvalidRequest):  # an envelope entry that could not be read
+                raise payload
+            if not isinstance(payload, dict):
+                continue
             check(payload)
             project_id = payload.get("project_id")
             configured = spec.variables.get("PROJECT_ID")

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
-from typing import Any, MutableMapping
+from typing import Any, Iterator, MutableMapping
 
 from shared import redaction
 from shared.deferred_imports import deferred_imports
 
-with deferred_imports("asyncio"):  # used only by structlog's async methods, which these functions never call
+
+@contextlib.contextmanager
+def _asyncio_task_names_off() -> Iterator[None]:
+    """From 3.12 each LogRecord asks a loaded asyncio for the current task, and structlog makes one while it is
+    imported: that would load the real asyncio through its stand-in."""
+    if sys.version_info < (3, 12):
+        yield
+        return
+    saved, logging.logAsyncioTasks = logging.logAsyncioTasks, False
+    try:
+        yield
+    finally:
+        logging.logAsyncioTasks = saved
+
+
+# asyncio is used only by structlog's async methods, which these functions never call.
+with _asyncio_task_names_off(), deferred_imports("asyncio"):
     import structlog
 
 _configured_level: str = ""

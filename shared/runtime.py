@@ -183,11 +183,13 @@ Revoke = Callable[[Invocation], Report]
 RequestResult = Union[Report, RevokeError]
 
 
-def handle(event: Any, context: Any, *, operation: str, revoke: Revoke, offboards: bool = True) -> Any:
+def handle(event: Any, context: Any, *, operation: str, revoke: Revoke,
+           offboards: Union[bool, Callable[[SettingsSource], Optional[str]]] = True) -> Any:
     """Serve one invocation of any trigger kind.
 
     ``offboards=False`` for a function whose grants are not a person's: an IAM user deletion is then
-    ignored with that reason instead of being refused as a malformed request.
+    ignored with that reason instead of being refused as a malformed request. ``offboards`` may also
+    be a function of the settings that says why IAM user deletions are ignored (None: act on them).
     """
     global _cold
     with _cold_lock:
@@ -211,6 +213,8 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke, offboard
         if trigger.offboarding is not None and not offboards:
             ignored = (f"{operation} does not act on IAM user deletions: what it revokes is not held by a "
                        "person; give it a TIMER, APIG, EventGrid or SMN trigger instead")
+        elif trigger.offboarding is not None and callable(offboards):
+            ignored = offboards(source) or ignored
         if ignored:
             logger.info("invocation.ignored", reason=ignored)
             return _respond(kind, {"operation": operation, "status": "ignored", "reason": ignored}, 200)

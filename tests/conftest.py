@@ -76,6 +76,26 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
             raise AssertionError(f"secret(s) {leaks} appeared in output, a result or an exception")
 
 
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Mark ``runtime`` every test of a module that exercises what ships (see pyproject.toml's markers)."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and exercises_shipped_code(module):
+            item.add_marker(pytest.mark.runtime)
+
+
+def exercises_shipped_code(module: ModuleType) -> bool:
+    """The test module loads a function (``load_function``, or holds a handler module) or imports from
+    ``shared/``."""
+    for name, value in vars(module).items():
+        origin = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+        if name == "load_function" or (isinstance(origin, str) and origin.split(".")[0] == "shared"):
+            return True
+        if isinstance(value, ModuleType) and str(getattr(value, "__file__", "")).startswith(str(ROOT / "functions")):
+            return True
+    return False
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if FIGURES:
         terminalreporter.write_line("reliability figures: " + ", ".join(f"{k}: {v}" for k, v in FIGURES.items()))

@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.runtime  # the SDK loading and deferred imports must hold on every runtime
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = """
 import sys

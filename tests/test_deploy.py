@@ -100,7 +100,7 @@ def test_apply_then_a_second_plan_has_no_changes(account, dist):
     assert sorted(functions) == sorted(spec.name for spec in SPECS)
     modelarts = functions[MODELARTS]
     assert (modelarts["runtime"], modelarts["handler"], modelarts["memory_size"], modelarts["timeout"]) == \
-        ("Python3.10", "index.handler", 256, 120)
+        ("Python3.12", "index.handler", 256, 120)
     assert json.loads(modelarts["user_data"])["DRY_RUN"] == "true" and modelarts["xrole"] == "fgrevoke-agency"
     urn = modelarts["func_urn"]
     [cts] = account.functiongraph.triggers[urn]

@@ -39,7 +39,6 @@ from shared.errors import RevokeError, TransientUpstreamFailure
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 EVERYONE = {"all": "all", "allusers": "all-users"}
 DONE = ("deleted", "already_absent")
-PREVIEW_READS = {MODELARTS, WORKSPACE}  # dry runs that read the listing, in-force guard (issue 11)
 EXAMPLES = int(os.environ.get("FGREVOKE_PROPERTY_EXAMPLES", "300"))  # fewer for the inner loop
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                             HealthCheck.too_slow])
@@ -106,7 +105,7 @@ def allowed_targets(case: Case, before: Set[Any]) -> Set[Any]:
                 continue
             named = request.get("policy_id_list") or sorted(before)
             allowed |= {p for p in named if SAFE_ID.fullmatch(p) and p.casefold() not in protected}
-        if s.get("ALLOW_ENABLED_POLICY_DELETION") != "true" and WORKSPACE in PREVIEW_READS:
+        if s.get("ALLOW_ENABLED_POLICY_DELETION") != "true":
             allowed -= {p for p, kind, enabled, _age in case.seed["policies"] if kind != "IP_WHITE_LIST" or enabled}
     else:
         protected = folded(s.get("PROTECTED_ACCOUNTS"))
@@ -153,9 +152,9 @@ def test_gone_is_reported_only_when_gone(emulator, function, data):
                 assert not any(account == key[1] for _group, account in after), item
             else:
                 assert key not in after, f"{item} while the service still holds it"
-        if item["outcome"] == "would_delete" and function in PREVIEW_READS:
+        if item["outcome"] == "would_delete":
             assert key in before or key == ("*", item.get("account")), f"{item}: previewed a grant that is not there"
-        if item["outcome"] == "deleted" and case.function == WORKSPACEAPP and function in PREVIEW_READS:
+        if item["outcome"] == "deleted" and case.function == WORKSPACEAPP:
             assert key in before, f"{item}: deleted, but it was never there"
 
 

@@ -6,15 +6,23 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from conftest import AK, PROJECT, SK, TOKEN
-from fgrevoke import packaging, template
+from fgrevoke import packaging, template, validate
 
-SPECS = {spec.folder: spec for spec in template.functions(template.load())}
+pytestmark = [pytest.mark.runtime, pytest.mark.slow]
+RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
+TEMPLATE_SPECS = template.functions(template.load())
+# On a FunctionGraph Python (make test-runtimes) the zips are built for, and run on, that Python;
+# elsewhere for the template's runtime.
+RUNTIME = RUNNING if f"Python{RUNNING}" in validate.RUNTIMES else TEMPLATE_SPECS[0].python_version
+SPECS = {spec.folder: template.FunctionSpec(spec.resource, {**spec.properties, "Runtime": f"Python{RUNTIME}"})
+         for spec in TEMPLATE_SPECS}
 OTHER_SDKS = {"huaweicloudsdkmodelarts", "huaweicloudsdkworkspace", "huaweicloudsdkworkspaceapp"}
 
 
@@ -40,7 +48,7 @@ def test_zip_holds_the_function_and_only_its_dependencies(built, folder):
     assert "huaweicloudsdkcore" in top and "structlog" in top
     assert package.problems == [] and package.zip_bytes < packaging.ZIP_LIMIT
     if package.compiled_with:
-        assert any(name.endswith(".cpython-310.pyc") for name in names)
+        assert any(name.endswith(f".cpython-{RUNTIME.replace('.', '')}.pyc") for name in names)
     with zipfile.ZipFile(package.path) as archive:
         assert {info.date_time for info in archive.infolist()} == {packaging.FIXED_TIME}
 
@@ -75,9 +83,9 @@ print("RESULT " + json.dumps(result))
 
 def test_unpacked_zip_runs_alone_against_the_emulator(built, emulator, tmp_path):
     package = built["modelarts_delete_authorizations"]
-    python = package.compiled_with or packaging.interpreter("3.10")
+    python = package.compiled_with or packaging.interpreter(RUNTIME)
     if python is None:
-        pytest.skip("no Python 3.10 on this machine to run the runtime's zip")
+        pytest.skip(f"no Python {RUNTIME} on this machine to run the runtime's zip")
     with zipfile.ZipFile(package.path) as archive:
         archive.extractall(tmp_path / "code")
     emulator.modelarts.seed(PROJECT, "u-zip")

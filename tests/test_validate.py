@@ -111,7 +111,8 @@ def test_an_unsupported_runtime_is_named(tmp_path, runtime, says):
     (MODELARTS, "HTTP_READ_TIMEOUT", "0", "must be a number of seconds from 0.1 to 300, not '0'"),
     (MODELARTS, "PROJECT_ID", "has/slash", "is not a project id: 'has/slash'"),
     (MODELARTS, "REGION", "north", "is not a region id like cn-north-4: 'north'"),
-    (WORKSPACEAPP, "WORKSPACE_ACCOUNT_MAPPING", "email", 'is not "same", "off" or "domain:<suffix>": \'email\''),
+    (WORKSPACEAPP, "WORKSPACE_ACCOUNT_MAPPING", "email",
+     'is not "same", "off", "suffix:<text>" or "domain:<domain>": \'email\''),
 ])
 def test_a_setting_out_of_range_is_named(tmp_path, resource, name, value, says):
     lines = errors_of(validate("--template", edited(tmp_path, lambda d: variables(d, resource).update({name: value}))))
@@ -158,7 +159,7 @@ def test_the_agency_policy_allows_exactly_the_declared_actions(tmp_path):
         f"Resources.{WORKSPACE}.Properties.AgencyPolicy.Statement: does not allow elb:ipgroups:delete, which "
         "functions/workspace_batch_delete_access_policies/manifest.py declares: those calls would be refused (403)",
         f"Resources.{WORKSPACEAPP}.Properties.AgencyPolicy: missing; it must allow exactly "
-        "workspace:appGroup:batchDeleteAuthorization, workspace:appGroup:listAuthorization "
+        "workspace:appGroup:batchDeleteAuthorization, workspace:appGroup:list, workspace:appGroup:listAuthorization "
         "(functions/workspaceapp_batch_delete_app_group_authorization/manifest.py)"]
 
 

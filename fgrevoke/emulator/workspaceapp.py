@@ -1,27 +1,46 @@
 """Workspace App application groups and their authorizations.
 
 CreateAppGroup, ListAppGroup, AddAppGroupAuthorization, ListAppGroupAuthorization and
-BatchDeleteAppGroupAuthorization, shapes from the Workspace App API reference. Limits: at most
-10 groups and 50 accounts per (add or remove) call; list ``limit`` 1..100 (default 10).
-Removing an authorization that does not exist succeeds ("if the operation is repeated, the
-operation is successful"). Accounts are matched by account name and type.
+BatchDeleteAppGroupAuthorization. Sources, named where each behaviour is played:
+- [API] the Workspace App API reference, https://support.huaweicloud.com/api-workspace/ (pages
+  BatchDeleteAppGroupAuthorization.html, ListAppGroupAuthorization.html, ListAppGroup.html);
+- [SDK] huaweicloudsdkworkspaceapp 3.1.219, ``v1/model/*.py`` docstrings;
+- [TF] huaweicloud/terraform-provider-huaweicloud,
+  ``huaweicloud/services/workspace/resource_huaweicloud_workspace_app_group_authorization.go`` and
+  ``huaweicloud/services/acceptance/workspace/*app_group_authorization*_test.go``.
+
+Readings where the sources leave it open (``READINGS``; set ``reading`` per test):
+- ``account_filter``: ListAppGroupAuthorization's ``account`` filter is ``exact`` ([SDK]
+  ``list_app_group_authorization_request.py``: "精确查询") or ``contains`` ([TF] data source
+  ``data_source_huaweicloud_workspace_app_group_authorizations.go`` calls it fuzzy, and its
+  acceptance test asserts ``strcontains``);
+- ``unknown_group``: a removal naming an application group that does not exist is answered
+  ``400`` or ``404`` (the codes are the emulator's own, ``WKS.EMU400``/``WKS.EMU404``: no source
+  documents one) and removes nothing, or is ``ignored`` (200; the groups that exist are served);
+- ``domain``: a removal's ``AccountInfo.domain`` is ``ignored`` (a name matches in any domain) or
+  ``matched`` (a named domain removes only that domain's entry); real-account question, see [API].
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from fgrevoke.emulator.server import Emulator, Reply, Request, error
 
-MAX_GROUPS, MAX_ACCOUNTS = 10, 50
+MAX_GROUPS, MAX_ACCOUNTS = 10, 50  # [API] BatchDeleteAppGroupAuthorization; [TF] resource lines 135-152
+READINGS = {"account_filter": ("exact", "contains"), "unknown_group": ("400", "404", "ignored"),
+            "domain": ("ignored", "matched")}
+Key = Tuple[str, str, str]  # (app group id, account name, account type)
 
 
 class WorkspaceApp:
     def __init__(self, emulator: Emulator) -> None:
         self.groups: Dict[str, Dict[str, Dict[str, Any]]] = {}
-        self.authorizations: Dict[str, Dict[Tuple[str, str, str], Dict[str, Any]]] = {}
+        self.authorizations: Dict[str, Dict[Key, Dict[str, Any]]] = {}
+        self._by_name: Dict[str, Dict[str, Set[Key]]] = {}  # project -> account name -> keys: fast listings
+        self.reading = {name: options[0] for name, options in READINGS.items()}
         emulator.route("POST", "/v1/{project_id}/app-groups", "workspaceapp.create_app_group", self.create_group,
                        "workspace:appGroup:create")
         emulator.route("GET", "/v1/{project_id}/app-groups", "workspaceapp.list_app_group", self.list_groups,
@@ -39,31 +58,41 @@ class WorkspaceApp:
     def reset(self) -> None:
         self.groups.clear()
         self.authorizations.clear()
+        self._by_name.clear()
+        self.reading = {name: options[0] for name, options in READINGS.items()}
 
     # -- seeding and inspection ------------------------------------------------------------
     def seed_group(self, project_id: str, name: str, group_id: str = "") -> str:
         group_id = group_id or str(uuid.uuid4().int)[:18]
-        self.groups.setdefault(project_id, {})[group_id] = {
+        self.groups.setdefault(project_id, {})[group_id] = {  # [API] ListAppGroup: AppGroup
             "id": group_id, "name": name, "app_server_group_id": "", "description": "",
             "authorization_type": "APP_GROUP", "app_type": "SESSION_DESKTOP_APP", "create_at": _now(), "app_count": 0}
         return group_id
 
-    def grant(self, project_id: str, group_id: str, account: str, account_type: str = "USER", domain: str = "") -> None:
+    def remove_group(self, project_id: str, group_id: str) -> None:
+        """The group goes, its authorizations stay listed: a group deleted after a listing was read."""
+        self.groups.get(project_id, {}).pop(group_id, None)
+
+    def grant(self, project_id: str, group_id: str, account: str, account_type: str = "USER", domain: str = "",
+              account_id: Optional[str] = None) -> None:
+        """``account_id``: a user group's id ([SDK] ``authorization.py``: account_id is the user or group id)."""
         entries = self.authorizations.setdefault(project_id, {})
         if (group_id, account, account_type) in entries:
             return
         group = self.groups.get(project_id, {}).get(group_id, {})
-        entries[(group_id, account, account_type)] = {
-            "id": uuid.uuid4().hex, "account_id": uuid.uuid5(uuid.NAMESPACE_DNS, account).hex,
+        entries[(group_id, account, account_type)] = {  # [SDK] authorization.py, [API] ListAppGroupAuthorization
+            "id": uuid.uuid4().hex, "account_id": account_id or uuid.uuid5(uuid.NAMESPACE_DNS, account).hex,
             "account": account, "app_id": "", "app_name": "", "app_group_id": group_id,
             "app_group_name": group.get("name", ""), "authorization_type": "APP_GROUP",
             "account_type": account_type, "platform_type": "LOCAL", "domain": domain, "create_at": _now()}
+        self._by_name.setdefault(project_id, {}).setdefault(account, set()).add((group_id, account, account_type))
 
     def pairs(self, project_id: str) -> set:
         return {(group, account) for group, account, _type in self.authorizations.get(project_id, {})}
 
     # -- routes ----------------------------------------------------------------------------
     def create_group(self, request: Request) -> Reply:
+        """[API] CreateAppGroup (CreateAppGroup.html): ``name`` required, the AppGroup answered."""
         body = request.json() or {}
         if not body.get("name"):
             return error(400, "WKS.EMU400", "name is required")
@@ -71,6 +100,7 @@ class WorkspaceApp:
         return Reply(200, self.groups[request.project_id][group_id])
 
     def list_groups(self, request: Request) -> Reply:
+        """[API] ListAppGroup: ``GET /v1/{project_id}/app-groups``, ``limit`` 1-100 ([SDK]), ``{count, items}``."""
         limit, offset = _page(request)
         groups = sorted(self.groups.get(request.project_id, {}).values(), key=lambda g: g["id"])
         if request.arg("app_group_id"):
@@ -80,35 +110,80 @@ class WorkspaceApp:
         return Reply(200, {"count": len(groups), "items": groups[offset:offset + limit]})
 
     def add(self, request: Request) -> Reply:
+        """Any name is authorized and the answer is 200 even for an account that does not exist ([TF]
+        resource lines 94-95 and its ``_expectErr`` test); a user group is recorded by its id."""
         groups, accounts, problem = self._body(request)
         if problem is not None:
             return problem
         for group_id in groups:
             for account in accounts:
+                if account["account_type"] == "USER_GROUP" and not account.get("id"):
+                    continue  # [SDK] account_info.py: "for the user group type, the user group ID is required"
                 self.grant(request.project_id, group_id, account["account"], account["account_type"],
-                           account.get("domain") or "")
+                           account.get("domain") or "", account.get("id"))
         return Reply(200, None)
 
     def list(self, request: Request) -> Reply:
+        """[API] ListAppGroupAuthorization: ``limit`` 1-100 (default 10), ``offset`` an item offset ([SDK]
+        ``list_app_group_authorization_request.py``), ``count`` the total; the ``account`` filter per reading."""
         limit, offset = _page(request)
-        entries = list(self.authorizations.get(request.project_id, {}).values())
+        held = self.authorizations.get(request.project_id, {})
+        named = request.arg("account")
+        if named and self.reading["account_filter"] == "exact":
+            entries = [held[key] for key in sorted(self._by_name.get(request.project_id, {}).get(named, ()))]
+        else:
+            entries = list(held.values())
         for name in ("app_group_id", "account_id", "account", "account_type"):
             wanted = request.arg(name)
-            if wanted:
+            if not wanted:
+                continue
+            if name == "account" and self.reading["account_filter"] == "contains":
+                entries = [e for e in entries if wanted in e[name]]
+            else:
                 entries = [e for e in entries if e[name] == wanted]
         return Reply(200, {"count": len(entries), "authorizations": entries[offset:offset + limit]})
 
     def delete(self, request: Request) -> Reply:
+        """200 whether or not a pair existed: "if the operation is repeated, the operation is successful"
+        ([API] BatchDeleteAppGroupAuthorization; [TF] resource line 213: "in any case, the delete interface
+        response status is 200"). A user group is matched by its id: without one nothing is removed ([SDK]
+        ``account_info.py`` docstring of ``id``; [TF] acceptance ``testAccAppGroupAuthorization_basic`` passes
+        ``id`` for every USER_GROUP and removes USER accounts by name alone)."""
         groups, accounts, problem = self._body(request)
         if problem is not None:
             return problem
+        known = self.groups.get(request.project_id, {})
+        unknown = [group for group in groups if group not in known]
+        if unknown and self.reading["unknown_group"] != "ignored":
+            status = int(self.reading["unknown_group"])
+            return error(status, f"WKS.EMU{status}", f"app group {unknown[0]} does not exist")
         entries = self.authorizations.get(request.project_id, {})
+        user_groups = [key for key in entries if key[2] == "USER_GROUP"]
         for group in groups:
+            if group not in known:
+                continue
             for account in accounts:
-                entries.pop((group, account["account"], account["account_type"]), None)
+                candidates = user_groups if account["account_type"] == "USER_GROUP" else \
+                    [(group, account["account"], "USER")]
+                for key in candidates:
+                    if key[0] == group and key in entries and self._matches(entries[key], account):
+                        del entries[key]
+                        self._by_name[request.project_id][key[1]].discard(key)
         return Reply(200, None)
 
+    def _matches(self, entry: Dict[str, Any], account: Dict[str, Any]) -> bool:
+        if entry["account_type"] != account["account_type"]:
+            return False
+        if account["account_type"] == "USER_GROUP":
+            return bool(account.get("id")) and entry["account_id"] == account["id"]
+        if entry["account"] != account["account"]:
+            return False
+        wanted = account.get("domain")
+        return not (self.reading["domain"] == "matched" and wanted and entry["domain"]
+                    and entry["domain"].casefold() != wanted.casefold())
+
     def _body(self, request: Request) -> Tuple[List[str], List[Dict[str, Any]], Any]:
+        """[SDK] ``app_group_authorize_req.py``: 1-10 group ids, 1-50 AccountInfo (account, account_type)."""
         body = request.json() or {}
         groups, accounts = body.get("app_group_ids"), body.get("accounts")
         if not isinstance(groups, list) or not groups or len(groups) > MAX_GROUPS:

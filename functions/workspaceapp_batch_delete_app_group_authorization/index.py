@@ -2,131 +2,292 @@
 
 ``POST /v1/{project_id}/app-groups/actions/batch-delete-authorization`` through
 ``WorkspaceAppClient.batch_delete_app_group_authorization`` (SDK ``huaweicloudsdkworkspaceapp.v1``).
-The API takes at most 10 groups x 50 accounts per call; any number is accepted here and split
-into the fewest calls. Workspace App accounts are matched by account *name* (and type).
+
+The removal answers 200 whether or not a pair existed, so its answer proves nothing about presence.
+Every pair's outcome rests on a listing: one complete ListAppGroupAuthorization per account
+(filtered by account; only exact name and type matches count, as the service's filter may be fuzzy).
+Pairs the service does not hold are ``already_absent`` and nothing is sent for them; pairs it holds
+are removed in the fewest calls (10 groups x 50 accounts each) and ``deleted`` on their call's 2xx.
+A user group is removed by its id (AccountInfo.id: "for the user group type, the user group ID is
+required"): an entry without one is refused. When a call fails, ListAppGroup tells which of its
+groups no longer exist, and the pairs in the others are sent again.
+
+Workspace App accounts are Workspace users, not IAM users: an IAM user deletion (CTS) becomes a
+Workspace account name through the setting WORKSPACE_ACCOUNT_MAPPING (see ``_mapping``).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from dataclasses import replace
 from functools import partial
-from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from shared import fields, listing, manifest, retry, runtime
 from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
 from shared.errors import ConfigurationError, InvalidRequest, PayloadTooLarge
-from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
+from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report, TargetState
+from shared.settings import SettingsSource
 
 OPERATION = "workspaceapp.batch_delete_app_group_authorization"
 # The agency's least privilege: every action a call of this function needs (API reference pages).
 REQUIRED_ACTIONS = manifest.beside(__file__).required_actions
 MAX_GROUPS_PER_CALL, MAX_ACCOUNTS_PER_CALL = 10, 50
 MAX_PAIRS = 100_000
-LIST_PAGE = 100  # ListAppGroupAuthorization's largest page
+LIST_PAGE = 100  # the largest page of ListAppGroupAuthorization and ListAppGroup
 DISCOVER = "*"
 ACCOUNT_TYPES = ("USER", "USER_GROUP")
 PLATFORM_TYPES = ("AD", "LOCAL", "SYSTEM")
 ACCOUNT_FIELDS = ("id", "account", "account_type", "domain", "email", "telephone_number", "platform_type")
 REQUEST_FIELDS = ("app_group_ids", "accounts", "user_name", "domain", "users", "dry_run", "project_id")
-Account = Dict[str, str]
+MAPPING_SETTING = "WORKSPACE_ACCOUNT_MAPPING"
+Groups = Tuple[str, ...]
+
+# The SDK turns each listing entry's create_at into a datetime with python-dateutil, which it does not
+# require: where it is absent, every entry retries the failed import (a sys.path search, ~0.2 ms).
+# Recording the absence makes each retry fail at once; create_at stays the string the service sent.
+if "dateutil" not in sys.modules and importlib.util.find_spec("dateutil") is None:
+    sys.modules["dateutil"] = None  # type: ignore[assignment]
+
+
+class Account(NamedTuple):
+    info: Dict[str, str]  # the AccountInfo fields sent
+    details: Dict[str, Any] = {}  # where the name came from, for the report (copied, never changed)
+    origin: str = ""  # the same, for a reason text
+
+    def absent(self, scope: str) -> str:
+        """Why nothing is sent: no authorization for this account name in ``scope``."""
+        mapped = "mapped " if self.origin else ""
+        return f"no authorization was found for the {mapped}account name {self.name!r} {scope}{self.origin}"
+
+    @property
+    def name(self) -> str:
+        return self.info["account"]
+
+    @property
+    def kind(self) -> str:
+        return self.info["account_type"]
+
+    @property
+    def key(self) -> Tuple[str, str]:
+        return self.kind, self.name
+
+
+class Mapping(NamedTuple):
+    """How an IAM user name becomes a Workspace account (the setting WORKSPACE_ACCOUNT_MAPPING).
+
+    ``same`` (default): the IAM user name as is; ``suffix:<text>``: the name with text appended
+    (``suffix:@corp.example``); ``domain:<domain>``: the name as is, with AccountInfo.domain set;
+    ``off``: IAM user deletions are ignored.
+    """
+
+    setting: str
+    suffix: str = ""
+    domain: Optional[str] = None
+    off: bool = False
+
+    def account(self, iam_user_name: str) -> Account:
+        name = fields.name(iam_user_name + self.suffix, "cts.resource_name")
+        info = {"account": name, "account_type": "USER"}
+        if self.domain:
+            info["domain"] = self.domain
+        return Account(info, {"mapped_from": {"iam_user_name": iam_user_name, "mapping": self.setting}},
+                       f" (from IAM user {iam_user_name!r} by {MAPPING_SETTING}={self.setting})")
 
 
 def handler(event: Any, context: Any) -> Any:
-    return runtime.handle(event, context, operation=OPERATION, revoke=revoke)
+    return runtime.handle(event, context, operation=OPERATION, revoke=revoke, offboards=_offboarding_ignored)
+
+
+def _offboarding_ignored(source: SettingsSource) -> Optional[str]:
+    if _mapping(source).off:
+        return (f"{MAPPING_SETTING} is off: IAM user deletions are not mapped to Workspace App accounts; "
+                "remove Workspace users through an APIG, EventGrid or SMN request instead")
+    return None
+
+
+def _mapping(source: SettingsSource) -> Mapping:
+    value = source.get("WORKSPACE_ACCOUNT_MAPPING") or "same"
+    kind, colon, text = value.partition(":")
+    kind = kind.strip().lower()
+    if not colon and kind in ("same", "off"):
+        return Mapping(kind, off=kind == "off")
+    if colon and kind in ("suffix", "domain") and text:
+        try:
+            fields.name(text, MAPPING_SETTING)
+        except InvalidRequest:
+            pass
+        else:
+            setting = f"{kind}:{text}"
+            return Mapping(setting, suffix=text) if kind == "suffix" else Mapping(setting, domain=text)
+    raise ConfigurationError(f"setting {MAPPING_SETTING} must be same, off, suffix:<text> or domain:<domain> "
+                             f"(text without control characters or surrounding spaces), not "
+                             f"{fields.shown([value])!r}", field=MAPPING_SETTING)
 
 
 def revoke(invocation: runtime.Invocation) -> Report:
-    groups, accounts = _request(invocation)
+    mapping = _mapping(invocation.source)
+    groups, accounts = _request(invocation, mapping)
     protected = invocation.source.protected("PROTECTED_ACCOUNTS", fields.name)
     report = invocation.report()
-    kept = [account for account in accounts if account["account"].casefold() not in protected]
-    report.items.extend(Outcome(_target(group, account), SKIPPED_PROTECTED, reason="listed in PROTECTED_ACCOUNTS")
-                        for account in accounts if account["account"].casefold() in protected
+    kept = [account for account in accounts if account.name.casefold() not in protected]
+    report.items.extend(_outcome(group, account, SKIPPED_PROTECTED, reason="listed in PROTECTED_ACCOUNTS")
+                        for account in accounts if account.name.casefold() in protected
                         for group in groups or [DISCOVER])
     if not kept:
         if not accounts:
             report.notes.append("the request names no accounts: nothing to remove")
         return report
-    plans = _plans(invocation, groups, kept, report)
-    if invocation.dry_run:
-        report.items.extend(Outcome(_target(group, account), WOULD_DELETE)
-                            for plan_groups, plan_accounts in plans
-                            for group in plan_groups for account in plan_accounts)
-        return report
-    calls = [call for plan_groups, plan_accounts in plans
-             for call in grid(plan_groups, plan_accounts, MAX_GROUPS_PER_CALL, MAX_ACCOUNTS_PER_CALL)]
     client = invocation.client(WORKSPACEAPP)
-    outcomes = [outcome for call in bounded_map(partial(_remove, invocation, client), calls,
-                                                invocation.settings.max_concurrency) for outcome in call]
-    invocation.reconcile(outcomes, lambda item: (item.target["app_group_id"], item.target["account"]),
-                         partial(_remaining_pairs, invocation, client, outcomes))
+    plans: Dict[Groups, List[Account]] = {}  # people holding the same groups are removed together
+    for account, found in zip(kept, bounded_map(partial(_holdings, invocation, client, groups), kept,
+                                                invocation.settings.max_concurrency)):
+        report.items.extend(found.outcomes)
+        if found.held:
+            plans.setdefault(found.held, []).append(account)
+    if invocation.dry_run:
+        report.items.extend(_outcome(group, account, WOULD_DELETE)
+                            for held, members in plans.items() for group in held for account in members)
+        return report
+    calls = [call for held, members in plans.items()
+             for call in grid(list(held), members, MAX_GROUPS_PER_CALL, MAX_ACCOUNTS_PER_CALL)]
+    results = bounded_map(partial(_remove, invocation, client), calls, invocation.settings.max_concurrency)
+    _resend_without_missing_groups(invocation, client, calls, results)
+    outcomes = [outcome for result in results for outcome in result]
+    invocation.reconcile(outcomes, lambda item: (item.target["app_group_id"], item.target["account_type"],
+                                                 item.target["account"]),
+                         partial(_remaining_pairs, invocation, client, kept, outcomes))
     report.items.extend(outcomes)
     return report
 
 
-def _remaining_pairs(invocation: runtime.Invocation, client: Any, outcomes: List[Outcome]) -> Set[Tuple[str, str]]:
-    """(group, account) pairs that still exist, for the accounts of failed pairs."""
-    accounts = {(o.target["account"], o.target["account_type"]) for o in outcomes if o.outcome == FAILED}
-    return {(group, name) for name, kind in accounts
-            for group in _groups_of(invocation, client, {"account": name, "account_type": kind})}
+class Holding(NamedTuple):
+    """What a complete listing says of one account: the requested groups that hold it, and the
+    outcomes already known for the rest (``already_absent``, or why the listing could not be read)."""
+
+    held: Groups = ()
+    outcomes: Tuple[Outcome, ...] = ()
+
+
+def _holdings(invocation: runtime.Invocation, client: Any, groups: Optional[List[str]], account: Account) -> Holding:
+    try:
+        held = _groups_of(invocation, client, account)
+    except retry.UpstreamCallFailed as failure:
+        unread = []
+        for group in groups or [DISCOVER]:
+            outcome = runtime.outcome_of_failure(_target(group, account), failure.error)
+            outcome.details = dict(account.details)
+            if outcome.outcome == FAILED:
+                outcome.reason = "the account's authorizations could not be listed, so nothing was removed"
+            unread.append(outcome)
+        return Holding(outcomes=tuple(unread))
+    if groups is None:
+        if held:
+            return Holding(tuple(held))
+        return Holding(outcomes=(_outcome(DISCOVER, account, ALREADY_ABSENT,
+                                          reason=account.absent("in any application group")),))
+    holding = set(held)
+    reason = account.absent("in this application group")
+    return Holding(tuple(group for group in groups if group in holding),
+                   tuple(_outcome(group, account, ALREADY_ABSENT, reason=reason) for group in groups
+                         if group not in holding))
+
+
+def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) -> List[str]:
+    """The groups this account is authorized in, from a complete ListAppGroupAuthorization."""
+    sdk = WORKSPACEAPP.sdk()
+
+    def page(offset: int) -> Any:
+        request = sdk.ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, account=account.name,
+                                                       account_type=account.kind)
+        return invocation.read(partial(client.list_app_group_authorization, request),
+                               operation="workspaceapp.list_app_group_authorization")
+
+    entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization")
+    return list(dict.fromkeys(str(entry["app_group_id"]) for entry in entries
+                              if _same_account(entry, account) and entry.get("app_group_id")))
+
+
+def _same_account(entry: Dict[str, Any], account: Account) -> bool:
+    """The listing's ``account`` filter may match by substring: keep this account's own entries only.
+
+    A user group is its id (the entry's ``account_id``) when the entry shows one; a user named with a
+    domain is not the same person as a user of that name in another domain.
+    """
+    if entry.get("account") != account.name or entry.get("account_type") != account.kind:
+        return False
+    if account.kind == "USER_GROUP":
+        return entry.get("account_id") in (None, "", account.info["id"])
+    domain = account.info.get("domain")
+    return not (domain and entry.get("domain") and str(entry["domain"]).casefold() != domain.casefold())
 
 
 def _remove(invocation: runtime.Invocation, client: Any, call: Tuple[List[str], List[Account]]) -> List[Outcome]:
     """One API call covering up to 10 groups x 50 accounts; every pair gets the call's outcome."""
     groups, accounts = call
     sdk = WORKSPACEAPP.sdk()
-    body = sdk.AppGroupAuthorizeReq(app_group_ids=groups, accounts=[sdk.AccountInfo(**a) for a in accounts])
+    body = sdk.AppGroupAuthorizeReq(app_group_ids=groups, accounts=[sdk.AccountInfo(**a.info) for a in accounts])
     request = sdk.BatchDeleteAppGroupAuthorizationRequest(body=body)
     outcome = invocation.attempt([_target(group, account) for group in groups for account in accounts],
                                  partial(client.batch_delete_app_group_authorization, request),
                                  operation="workspaceapp.batch_delete_app_group_authorization")
-    return [replace(outcome, target=_target(group, account)) for group in groups for account in accounts]
+    return [replace(outcome, target=_target(group, account), details=dict(account.details))
+            for group in groups for account in accounts]
 
 
-def _plans(invocation: runtime.Invocation, groups: Optional[List[str]], accounts: List[Account],
-           report: Report) -> List[Tuple[List[str], List[Account]]]:
-    """(groups, accounts) sets to remove; with discovery, people sharing the same groups go together."""
-    if groups is not None:
-        return [(groups, accounts)]
-    by_groups: Dict[FrozenSet[str], List[Account]] = {}
-    client = invocation.client(WORKSPACEAPP)
-    for account, found in zip(accounts, bounded_map(partial(_discover, invocation, client), accounts,
-                                                    invocation.settings.max_concurrency)):
-        if isinstance(found, Outcome):
-            report.items.append(found)
-        elif not found:
-            report.items.append(Outcome(_target(DISCOVER, account), ALREADY_ABSENT,
-                                        reason="authorized in no application group"))
-        else:
-            by_groups.setdefault(frozenset(found), []).append(account)
-    return [(sorted(group_set), members) for group_set, members in by_groups.items()]
+def _resend_without_missing_groups(invocation: runtime.Invocation, client: Any,
+                                   calls: List[Tuple[List[str], List[Account]]], results: List[List[Outcome]]) -> None:
+    """A group deleted since the listing fails the whole call: find which groups exist, send the rest again.
 
-
-def _discover(invocation: runtime.Invocation, client: Any, account: Account) -> Any:
-    """The account's groups, or the outcome saying why they could not be listed."""
+    Pairs in a group that does not exist are ``already_absent``. Without a complete ListAppGroup
+    the failures stand.
+    """
+    failed = [index for index, result in enumerate(results) if any(item.outcome == FAILED for item in result)]
+    if not failed:
+        return
     try:
-        return _groups_of(invocation, client, account)
-    except retry.UpstreamCallFailed as failure:
-        outcome = runtime.outcome_of_failure(_target(DISCOVER, account), failure.error)
-        outcome.reason = "could not list the account's application groups"
-        return outcome
+        existing = _existing_groups(invocation, client)
+    except retry.UpstreamCallFailed:
+        return
+    resend: List[Tuple[int, Tuple[List[str], List[Account]]]] = []
+    for index in failed:
+        groups, accounts = calls[index]
+        missing = [group for group in groups if group not in existing]
+        if not missing:
+            continue
+        live = [group for group in groups if group in existing]
+        results[index] = [_outcome(group, account, ALREADY_ABSENT,
+                                   reason="the application group does not exist (ListAppGroup)")
+                          for group in missing for account in accounts]
+        if live:
+            resend.append((index, (live, accounts)))
+    again = bounded_map(partial(_remove, invocation, client), [call for _, call in resend],
+                        invocation.settings.max_concurrency)
+    for (index, _), outcomes in zip(resend, again):
+        results[index].extend(outcomes)
 
 
-def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) -> List[str]:
-    """The groups this account is authorized in (ListAppGroupAuthorization, paged)."""
+def _existing_groups(invocation: runtime.Invocation, client: Any) -> Set[str]:
+    """Every application group of the project (ListAppGroup, read whole)."""
     sdk = WORKSPACEAPP.sdk()
 
     def page(offset: int) -> Any:
-        request = sdk.ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, account=account["account"],
-                                                       account_type=account["account_type"])
-        return invocation.read(partial(client.list_app_group_authorization, request),
-                               operation="workspaceapp.list_app_group_authorization")
+        request = sdk.ListAppGroupRequest(limit=LIST_PAGE, offset=offset)
+        return invocation.read(partial(client.list_app_group, request), operation="workspaceapp.list_app_group")
 
-    entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization")
-    return list(dict.fromkeys(entry["app_group_id"] for entry in entries
-                              if entry.get("account") == account["account"] and entry.get("app_group_id")))
+    entries = listing.complete(page, items="items", total="count", what="ListAppGroup")
+    return {str(entry.get("id")) for entry in entries}
+
+
+def _remaining_pairs(invocation: runtime.Invocation, client: Any, accounts: Sequence[Account],
+                     outcomes: List[Outcome]) -> Set[Tuple[str, str, str]]:
+    """(group, type, account) pairs that still exist, for the accounts of failed pairs."""
+    failed = {(item.target["account_type"], item.target["account"]) for item in outcomes if item.outcome == FAILED}
+    return {(group, account.kind, account.name) for account in accounts if account.key in failed
+            for group in _groups_of(invocation, client, account)}
 
 
 def validate_request(payload: Dict[str, Any]) -> None:
@@ -137,15 +298,15 @@ def validate_request(payload: Dict[str, Any]) -> None:
         fields.identifiers(payload, "app_group_ids")
 
 
-def _request(invocation: runtime.Invocation) -> Tuple[Optional[List[str]], List[Account]]:
+def _request(invocation: runtime.Invocation, mapping: Mapping) -> Tuple[Optional[List[str]], List[Account]]:
     """(groups, accounts); groups None means: discover each account's groups."""
     payload = invocation.payload
     if invocation.offboarding is not None:
         name = invocation.offboarding.user_name
         if not name:
-            raise InvalidRequest("the IAM deleteUser trace has no resource_name (the user name Workspace App "
-                                 "matches accounts by)", field="cts.resource_name")
-        accounts = [{"account": fields.name(name, "cts.resource_name"), "account_type": "USER"}]
+            raise InvalidRequest("the IAM deleteUser trace has no resource_name (the user name the Workspace App "
+                                 f"account is mapped from by {MAPPING_SETTING})", field="cts.resource_name")
+        accounts = [mapping.account(fields.name(name, "cts.resource_name"))]
     else:
         fields.reject_unknown(payload, REQUEST_FIELDS)
         accounts = _accounts(payload)
@@ -194,10 +355,10 @@ def _person(person: Any, where: str) -> Account:
         raise InvalidRequest(f"{where} must be an object with user_name and optional domain", field=where)
     if where:
         fields.reject_unknown(person, ("user_name", "domain"), where)
-    account = {"account": fields.name(person.get("user_name"), prefix + "user_name"), "account_type": "USER"}
+    info = {"account": fields.name(person.get("user_name"), prefix + "user_name"), "account_type": "USER"}
     if person.get("domain") is not None:
-        account["domain"] = fields.name(person["domain"], prefix + "domain")
-    return account
+        info["domain"] = fields.name(person["domain"], prefix + "domain")
+    return Account(info)
 
 
 def _account(entry: Any, where: str) -> Account:
@@ -207,24 +368,32 @@ def _account(entry: Any, where: str) -> Account:
     if not isinstance(entry, dict):
         raise InvalidRequest(f"{where} must be an account name or an AccountInfo object", field=where)
     fields.reject_unknown(entry, ACCOUNT_FIELDS, where)
-    account = {key: fields.name(entry[key], f"{where}.{key}") for key in ACCOUNT_FIELDS if entry.get(key) is not None}
-    if "account" not in account:
+    info = {key: (fields.identifier if key == "id" else fields.name)(entry[key], f"{where}.{key}")
+            for key in ACCOUNT_FIELDS if entry.get(key) is not None}
+    if "account" not in info:
         raise InvalidRequest(f"{where}.account (the user or user group name) is required", field=f"{where}.account")
-    if account.get("account_type") not in ACCOUNT_TYPES:
+    if info.get("account_type") not in ACCOUNT_TYPES:
         raise InvalidRequest(f"{where}.account_type must be USER or USER_GROUP", field=f"{where}.account_type")
-    if account.get("platform_type", "AD") not in PLATFORM_TYPES:
+    if info["account_type"] == "USER_GROUP" and "id" not in info:
+        # AccountInfo.id: "For the user group type, the user group ID is required"; without it the
+        # service answers 200 and removes nothing.
+        raise InvalidRequest(f"{where}.id (the user group's id) is required for a USER_GROUP: the service removes "
+                             "a user group by its id and, without one, removes nothing", field=f"{where}.id")
+    if info.get("platform_type", "AD") not in PLATFORM_TYPES:
         raise InvalidRequest(f"{where}.platform_type must be AD, LOCAL or SYSTEM", field=f"{where}.platform_type")
-    return account
-
+    return Account(info)
 
 
 def _unique(accounts: List[Account]) -> List[Account]:
     seen: Dict[Tuple[str, str], Account] = {}
     for account in accounts:
-        seen.setdefault((account["account_type"], account["account"]), account)
+        seen.setdefault(account.key, account)
     return list(seen.values())
 
 
 def _target(group: str, account: Account) -> Dict[str, Any]:
-    return {"app_group_id": group, "account": account["account"], "account_type": account["account_type"]}
+    return {"app_group_id": group, "account": account.name, "account_type": account.kind}
 
+
+def _outcome(group: str, account: Account, outcome: TargetState, reason: Optional[str] = None) -> Outcome:
+    return Outcome(_target(group, account), outcome, reason=reason, details=dict(account.details))

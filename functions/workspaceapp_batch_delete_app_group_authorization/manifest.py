@@ -11,8 +11,10 @@ MANIFEST = FunctionManifest(
     api="POST /v1/{project_id}/app-groups/actions/batch-delete-authorization (BatchDeleteAppGroupAuthorization)",
     actions=(
         Action("workspace:appGroup:batchDeleteAuthorization", "BatchDeleteAppGroupAuthorization: the revocation"),
-        Action("workspace:appGroup:listAuthorization", "ListAppGroupAuthorization: find a person's groups (*), "
-                                                       "and look again after a failed call"),
+        Action("workspace:appGroup:listAuthorization", "ListAppGroupAuthorization: every pair's evidence (was "
+                                                       "it there), a person's groups (*), and look again after a "
+                                                       "failed call"),
+        Action("workspace:appGroup:list", "ListAppGroup: which groups still exist after a removal call failed"),
     ),
     settings=(
         items("PROTECTED_ACCOUNTS", "account names never removed, in any letter case (reported as "
@@ -20,10 +22,11 @@ MANIFEST = FunctionManifest(
         items("APP_GROUP_IDS", "the application groups people are removed from when a request names none; "
                                "* finds each person's groups"),
         text("WORKSPACE_ACCOUNT_MAPPING",
-             'how a deleted IAM user\'s name becomes the Workspace account name on offboarding: "same" (the IAM '
-             'user name as is), "domain:<suffix>" (the IAM user name qualified by that domain suffix), "off" '
-             "(IAM user deletions remove nobody)", "same",
-             pattern=r"^(same|off|domain:@?[A-Za-z0-9][A-Za-z0-9.-]*)$",
-             pattern_doc='"same", "off" or "domain:<suffix>"'),
+             'how a deleted IAM user\'s name (CTS deleteUser) becomes the Workspace App account removed: "same" '
+             '(the IAM user name as is), "suffix:<text>" (the name with the text appended, e.g. '
+             'suffix:@corp.example), "domain:<domain>" (the name as is, with AccountInfo.domain set), "off" (IAM '
+             "user deletions are ignored, with the reason)", "same",
+             pattern=r"^(same|off|suffix:\S.*|domain:\S.*)$",
+             pattern_doc='"same", "off", "suffix:<text>" or "domain:<domain>"'),
     ),
 )

@@ -113,7 +113,9 @@ def event_for(trigger: str, job: Job) -> Dict[str, Any]:
     return job.cts
 
 
-CASES = [pytest.param(name, trigger, fault, id=f"{name}-{trigger}-{fault}")
+SLOW_FAULTS = {"429_retry_after", "connect_timeout", "read_timeout"}  # each waits out a real timeout or Retry-After
+CASES = [pytest.param(name, trigger, fault, id=f"{name}-{trigger}-{fault}",
+                      marks=[pytest.mark.slow] if fault in SLOW_FAULTS else [])
          for name, job in JOBS.items() for trigger in TRIGGERS if trigger != "cts" or job.cts
          for fault in FAULTS]
 

@@ -26,6 +26,9 @@ CRAFTED = ["all", "ALL", "../etc", "..%2F..", "?user_id=all", "u-1?user_id=all",
 def test_crafted_ids_are_refused_before_any_call(emulator, name, crafted):
     for policy_id in ("ok-1", crafted):  # Workspace sends only the ids its listing holds
         emulator.workspace.seed(PROJECT, policy_id=policy_id)
+    for group in ("ok-1", crafted):  # Workspace App sends removals only for pairs the service holds
+        emulator.workspaceapp.seed_group(PROJECT, group, group)
+        emulator.workspaceapp.grant(PROJECT, group, "a")
     result = load_function(name).handler(FUNCTIONS[name](["ok-1", crafted]), make_context(ALLOW_ALL_USERS="true"))
     if crafted.lower() == "all" and name != "modelarts_delete_authorizations":
         # Only ModelArts gives "all" a meaning; elsewhere it is an id like any other, inside a JSON body.

@@ -10,9 +10,12 @@ import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from conftest import PROJECT, ROTATED, audit_records, load_function
 from fgrevoke.context import LocalContext
 
+pytestmark = pytest.mark.slow
 INVOCATIONS = 500
 THREADS = 8
 
