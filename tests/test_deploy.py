@@ -294,6 +294,8 @@ def test_destroy_leaves_functions_deploy_did_not_create(account, dist):
     assert list(account.functiongraph.functions[PROJECT]) == [MODELARTS]
 
 
+@pytest.mark.slow  # builds one package (pip for the target platform, .pyc)
+
 def test_deploy_builds_a_package_that_is_not_built_from_the_current_sources(account, dist):
     (dist / "workspaceapp_batch_delete_app_group_authorization.zip").unlink()
     run = run_deploy(dist)
