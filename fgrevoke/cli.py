@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from fgrevoke import deploy_cli, project_config
 from fgrevoke.errors import FAILURE, ToolError, UsageError
 
 
@@ -18,6 +19,7 @@ def _template_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--template", type=Path, default=TEMPLATE, help="the template (default: %(default)s)")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="override a template parameter (repeatable)")
+    project_config.add_options(parser)
     _json_option(parser)
 
 
@@ -31,7 +33,7 @@ def _load_template(args: argparse.Namespace) -> Dict[str, Any]:
     from fgrevoke import template
 
     try:
-        return template.load(args.template, template.parse_overrides(args.param))
+        return template.load(args.template, project_config.resolve(args).parameters)
     except OSError as error:
         raise UsageError(f"--template {args.template}: {error.strerror or error}") from None
     except yaml.YAMLError as error:
@@ -198,33 +200,6 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def _deploy(args: argparse.Namespace) -> int:
-    import os
-
-    from fgrevoke import deploy, packaging, template, validate
-
-    overrides = template.parse_overrides(args.param)
-    loaded = _load_template(args)
-    errors = validate.validate(loaded)
-    if errors:
-        print("\n".join(["template.yml is not valid; nothing deployed:", *errors]), file=sys.stderr)
-        return 1
-    region = overrides.get("Region") or str(loaded["Parameters"]["Region"].get("Default"))
-    project_id = args.project_id or overrides.get("ProjectId") or os.environ.get("HUAWEICLOUD_SDK_PROJECT_ID")
-    if not project_id:
-        raise UsageError("give --project-id (or the ProjectId parameter, or HUAWEICLOUD_SDK_PROJECT_ID)")
-    deployer = deploy.Deployer(deploy.client(region, project_id), args.dist or packaging.DIST, _progress)
-    actions = deployer.plan(template.functions(loaded))
-    document = {"plan": args.plan, "changes": [{"function": a.function, "action": a.kind, "detail": a.detail}
-                                               for a in actions]}
-    if args.plan or not actions:
-        _report(args, document, "\n".join(map(str, actions)) or "no changes: the account matches the template")
-        return 0
-    deployer.apply(actions)
-    _report(args, document, f"applied {len(actions)} change(s)")
-    return 0
-
-
 def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
@@ -328,13 +303,7 @@ def _parser() -> argparse.ArgumentParser:
     _local_options(gateway)
     gateway.set_defaults(run=_serve)
 
-    ship = commands.add_parser("deploy", help="make the account match template.yml (FunctionGraph SDK)")
-    _template_options(ship)
-    ship.add_argument("--plan", action="store_true", help="show what would change, change nothing")
-    ship.add_argument("--dist", type=Path, default=None, help="where the zips are (default: dist/)")
-    ship.add_argument("--project-id", help="project to deploy to (default: the ProjectId parameter, "
-                                           "else HUAWEICLOUD_SDK_PROJECT_ID)")
-    ship.set_defaults(run=_deploy)
+    deploy_cli.add_commands(commands)
     return parser
 
 

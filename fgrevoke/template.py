@@ -47,8 +47,24 @@ class FunctionSpec:
         return list(self.properties.get("Triggers") or [])
 
     @property
+    def enabled_triggers(self) -> List[Dict[str, Any]]:
+        """The triggers deploy creates: the others are left out of the account (and removed from it)."""
+        return [trigger for trigger in self.triggers if enabled(trigger)]
+
+    @property
     def python_version(self) -> str:
         return str(self.properties.get("Runtime", "Python3.10")).replace("Python", "")
+
+
+def enabled(trigger: Mapping[str, Any]) -> bool:
+    """A trigger's ``Enabled`` (default true): whether it exists at all. Not ``Status``, which FunctionGraph
+    accepts as DISABLED only for a few trigger types."""
+    value = trigger.get("Enabled", True)
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "false"):
+        return str(value).lower() == "true"
+    raise ValueError(f"{value!r} must be true or false")
 
 
 def load(path: Path = TEMPLATE, overrides: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:

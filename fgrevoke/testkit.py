@@ -216,7 +216,8 @@ def sample_event(spec: FunctionSpec, kind: str, request: Optional[Dict[str, Any]
                           stage=str(trigger.get("env_name", "RELEASE")))
     if kind == CTS:
         operation = str((trigger.get("operations") or ["IAM:user:deleteUser"])[0])
-        return cts_event(user_id, user_name, trace_name=operation.rsplit(":", 1)[-1])
+        # Service:resource:op1;op2 (the documented form): the sample is a trace of the first operation
+        return cts_event(user_id, user_name, trace_name=operation.rsplit(":", 1)[-1].split(";")[0])
     if kind == EVENTGRID:
         types = trigger.get("event_types") or ["person.left"]
         return eventgrid_event(request, source=str(trigger.get("source_name", "HR.offboarding")),

@@ -14,6 +14,7 @@ import re
 from typing import Any, Dict, FrozenSet, List, Optional, Set
 
 from fgrevoke import functions as function_folders
+from fgrevoke import trigger_rules
 from fgrevoke.functions import FUNCTIONS_DIR, ROOT
 from fgrevoke.template import FunctionSpec, functions
 from shared import manifest, triggers
@@ -49,7 +50,7 @@ def validate(template: Dict[str, Any]) -> List[str]:
             errors.append(f"Resources.{', '.join(resources)}: more than one resource deploys functions/{folder}")
     for spec in specs:
         errors.extend(_function_errors(spec, spec.folder in folders))
-    return errors
+    return errors + [error for error in trigger_rules.check(template) if error not in errors]
 
 
 def _function_errors(spec: FunctionSpec, folder_exists: bool) -> List[str]:

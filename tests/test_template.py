@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from fgrevoke import cli, template, validate
-from fgrevoke.validate import schedule_problem
+from fgrevoke import cli, template, trigger_rules, validate
+from fgrevoke.trigger_rules import schedule_problem
 
 
 @pytest.fixture
@@ -26,6 +26,23 @@ def test_the_template_is_valid_and_covers_every_function(good):
         ["modelarts_delete_authorizations", "workspace_batch_delete_access_policies",
          "workspaceapp_batch_delete_app_group_authorization"]
     assert all(spec.variables["DRY_RUN"] == "true" for spec in template.functions(good))
+
+
+def test_every_trigger_is_one_the_real_api_accepts_once_its_values_are_given():
+    """With the gateway and channel values given, every trigger of template.yml passes CreateFunctionTrigger's
+    rules (trigger_rules); without them, those triggers are off."""
+    given = template.load(overrides={
+        "EnableApigTriggers": "true", "ApigInstanceId": "apig-1", "ApigGroupId": "group-1",
+        "ApigSubdomain": "group-1.apic.cn-north-4.example.com", "EnableEventGridTrigger": "true",
+        "EventGridChannelId": "channel-1", "EventGridChannelName": "hr-offboarding"})
+    assert trigger_rules.check(given) == [] and validate.validate(given) == []
+    specs = template.functions(given)
+    assert sum(len(spec.enabled_triggers) for spec in specs) == 7
+    assert sum(len(spec.enabled_triggers) for spec in template.functions(template.load())) == 3
+    for spec in specs:
+        for trigger in spec.enabled_triggers:
+            assert trigger_rules.violations(trigger["TriggerTypeCode"], trigger["EventData"],
+                                            trigger.get("Status", "ACTIVE")) == []
 
 
 def test_parameters_override_defaults():

@@ -165,7 +165,7 @@ def test_the_agency_policy_allows_exactly_the_declared_actions(tmp_path):
 
 def test_a_cts_trigger_on_a_function_that_ignores_user_deletions_is_named(tmp_path):
     cts = {"TriggerTypeCode": "CTS", "Status": "ACTIVE",
-           "EventData": {"name": "deleted-users", "operations": ["IAM:user:deleteUser"]}}
+           "EventData": {"name": "deleted_users", "operations": ["IAM:user:deleteUser"]}}
     lines = errors_of(validate("--template", edited(tmp_path, lambda d: props(d, WORKSPACE)["Triggers"].append(cts))))
     assert lines == [f"Resources.{WORKSPACE}.Properties.Triggers[2].TriggerTypeCode: "
                      "workspace.batch_delete_access_policies does not act on IAM user deletions, so it would ignore "
