@@ -15,7 +15,8 @@ PROJECT = "p1"
 
 @pytest.fixture
 def emulated(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    monkeypatch.setattr(service, "_REGISTRY", dict(service._REGISTRY))  # the toy stays out of other emulators
+    # A copy of the full registry (discover() imports the package first): the toy stays out of later emulators.
+    monkeypatch.setattr(service, "_REGISTRY", service.discover())
 
     class Toy(EmulatedService):
         name = "toy"
@@ -89,7 +90,7 @@ def test_reset_empties_the_state_and_restores_the_readings(emulated: Emulator) -
 
 
 def test_a_route_naming_a_missing_handler_fails_when_the_class_is_defined(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service, "_REGISTRY", dict(service._REGISTRY))
+    monkeypatch.setattr(service, "_REGISTRY", service.discover())
     with pytest.raises(TypeError, match="a method lsit"):
         class Broken(EmulatedService):
             name = "broken"
