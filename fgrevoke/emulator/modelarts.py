@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from typing import Any, Dict, List, Optional
 
-from fgrevoke.emulator.server import Emulator, Reply, Request, error
+from fgrevoke.emulator.service import EmulatedService, Reply, Request, Route, ServiceError
 
 BASE = "/v2/{project_id}/authorizations"
 ALL_USERS = "all-users"
@@ -28,19 +28,17 @@ READINGS = {"offset": ("page", "item"), "all": ("everything", "iam_only")}
 NOT_FOUND = ("ModelArts.0429", "The authorization does not exist. Check whether the user_id is correct.")
 
 
-class ModelArts:
-    def __init__(self, emulator: Emulator) -> None:
-        self.authorizations: Dict[str, Dict[str, Dict[str, Any]]] = {}
-        self.reading = {name: options[0] for name, options in READINGS.items()}
-        emulator.route("POST", BASE, "modelarts.create_authorization", self.create,
-                       "modelarts:authorization:create")
-        emulator.route("GET", BASE, "modelarts.get_authorizations", self.list, "modelarts:authorization:list")
-        emulator.route("DELETE", BASE, "modelarts.delete_authorizations", self.delete,
-                       "modelarts:authorization:delete")
-
-    def reset(self) -> None:
-        self.authorizations.clear()
-        self.reading = {name: options[0] for name, options in READINGS.items()}
+class ModelArts(EmulatedService):
+    name = "modelarts"
+    routes = (
+        Route("POST", BASE, "modelarts.create_authorization", "modelarts:authorization:create", "create"),
+        Route("GET", BASE, "modelarts.get_authorizations", "modelarts:authorization:list", "list"),
+        Route("DELETE", BASE, "modelarts.delete_authorizations", "modelarts:authorization:delete", "delete"),
+    )
+    state = ("authorizations",)
+    authorizations: Dict[str, Dict[str, Dict[str, Any]]]  # project -> key (user_id) -> entry
+    readings = READINGS
+    bad_request_code = "ModelArts.0001"
 
     def seed(self, project_id: str, user_id: str, user_name: Optional[str] = "", content: str = "modelarts_agency",
              user_type: str = "iam") -> None:
@@ -70,33 +68,29 @@ class ModelArts:
         body = request.json() or {}
         user_id = body.get("user_id")
         if not isinstance(user_id, str) or not user_id:
-            return error(400, "ModelArts.0001", "user_id is required")
+            raise self.bad_request("user_id is required")
         self.seed(request.project_id, user_id, body.get("user_name") or "", body.get("content") or "")
         return Reply(200, {"result": "true"})
 
     def list(self, request: Request) -> Reply:
-        limit = int(request.arg("limit") or 1000)
-        offset = int(request.arg("offset") or 0)
-        if not 1 <= limit <= 1000 or offset < 0:
-            return error(400, "ModelArts.0001", "limit must be 1..1000 and offset >= 0")
+        window = self.page(request, default_limit=1000, max_limit=1000)
         entries = sorted(self._project(request.project_id).values(),
                          key=lambda e: (str(e.get("user_name")), str(e.get("user_id"))))
         if request.arg("order") == "DESC":
             entries.reverse()
-        start = offset * limit if self.reading["offset"] == "page" else offset
-        return Reply(200, {"total_count": len(entries), "auth": entries[start:start + limit]})
+        return Reply(200, {"total_count": len(entries), "auth": entries[window]})
 
     def delete(self, request: Request) -> Reply:
         user_id = request.arg("user_id")
         if not user_id:
-            return error(400, "ModelArts.0001", "user_id is required")
+            raise self.bad_request("user_id is required")
         authorizations = self._project(request.project_id)
         if user_id == "all":
             keep = self.reading["all"] == "iam_only"
             for key in [k for k, e in authorizations.items() if not keep or e.get("user_type") == "iam"]:
                 del authorizations[key]
         elif authorizations.pop(user_id, None) is None:
-            return error(400, *NOT_FOUND)
+            raise ServiceError(400, *NOT_FOUND)
         if user_id == ALL_USERS:
             return Reply(200, {"result": True, "success_message": "Delete all-users auth info successfully!"})
         return Reply(200, {"result": "true"})

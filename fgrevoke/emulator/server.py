@@ -49,6 +49,17 @@ def error(status: int, code: str, message: str) -> Reply:
     return Reply(status, {"error_code": code, "error_msg": message})
 
 
+class ServiceError(Exception):
+    """An emulated service's error answer, raised by its handler; the server sends ``reply()``."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+    def reply(self) -> Reply:
+        return error(self.status, self.code, self.message)
+
+
 @dataclass
 class Fault:
     """What to do instead of (or before) serving a route."""
@@ -76,7 +87,7 @@ class Emulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, check_signatures: bool = True,
                  seed: int = 0) -> None:
-        from fgrevoke.emulator import functiongraph, modelarts, workspace, workspaceapp
+        from fgrevoke.emulator.service import discover
 
         self.check_signatures = check_signatures
         self.credentials: Dict[str, Tuple[str, Optional[str]]] = {}
@@ -89,10 +100,7 @@ class Emulator:
         self._random = random.Random(seed)
         self._routes: List[Tuple[str, Pattern[str], str, Handler]] = []
         self.actions: Dict[str, str] = {}  # route -> the IAM action the real API requires
-        self.modelarts = modelarts.ModelArts(self)
-        self.workspace = workspace.Workspace(self)
-        self.workspaceapp = workspaceapp.WorkspaceApp(self)
-        self.functiongraph = functiongraph.FunctionGraph(self)
+        self.services = {name: build(self) for name, build in discover().items()}  # emulator.<name> reaches one
         self._server = ThreadingHTTPServer((host, port), _handler_class(self))
         self._server.daemon_threads = True
         self._thread: Optional[threading.Thread] = None
@@ -145,10 +153,14 @@ class Emulator:
             self.clear_faults()
             self.journal.clear()
             self.max_in_flight.clear()
-            self.modelarts.reset()
-            self.workspace.reset()
-            self.workspaceapp.reset()
-            self.functiongraph.reset()
+            for service in self.services.values():
+                service.reset()
+
+    def __getattr__(self, name: str) -> Any:
+        services = self.__dict__.get("services", {})
+        if name in services:
+            return services[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def route(self, method: str, template: str, name: str, handler: Handler, action: str) -> None:
         self.actions[name] = action
@@ -192,8 +204,7 @@ class Emulator:
             return error(404, "APIG.0101", "The API does not exist or has not been published in the environment")
         fault = self._fault_for(request)
         if fault is not None and fault.serve_first:
-            with self._lock:
-                served = handler(request)
+            served = self._call(handler, request)
             if fault.latency:
                 time.sleep(fault.latency)
             if fault.drop or fault.drop_mid_response:
@@ -218,10 +229,16 @@ class Emulator:
                     reply.headers["Retry-After"] = fault.retry_after
                 return reply
         try:
-            with self._lock:
-                return handler(request)
+            return self._call(handler, request)
         except (ValueError, KeyError, TypeError, AttributeError) as problem:
             return error(400, "EMU.BadRequest", f"malformed request: {problem}")
+
+    def _call(self, handler: Handler, request: Request) -> Reply:
+        try:
+            with self._lock:
+                return handler(request)
+        except ServiceError as refusal:
+            return refusal.reply()
 
     def _authenticate(self, request: Request, raw_target: str) -> Optional[Reply]:
         secrets = {key: secret for key, (secret, _token) in self.credentials.items()}

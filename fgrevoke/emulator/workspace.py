@@ -43,13 +43,11 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
-from fgrevoke.emulator.server import Emulator, Reply, Request, error
+from fgrevoke.emulator.service import EmulatedService, Reply, Request, Route, ServiceError
 
 BASE = "/v2/{project_id}/access-policy"
 OBJECTS = BASE + "/{access_policy_id}/objects"
 MAX_BATCH = 100
-LIST_LIMIT, LIST_MAX_OFFSET = (0, 100), 99
-OBJECTS_LIMIT, OBJECTS_MAX_OFFSET = (0, 2000), 1999
 READINGS = {
     "unknown_id": ("404_none_deleted", "400_none_deleted", "404_rest_deleted", "400_rest_deleted"),
     "access_type_is_enable": ("true", "false", "absent"),
@@ -61,21 +59,20 @@ TIME_FORMATS = {"documented": "%Y-%m-%dT%H:%M:%S.{ms}+00:00", "utc_z": "%Y-%m-%d
 Policy = Dict[str, Any]
 
 
-class Workspace:
-    def __init__(self, emulator: Emulator) -> None:
-        self.policies: Dict[str, Dict[str, Policy]] = {}
-        self.reading = {name: options[0] for name, options in READINGS.items()}
-        emulator.route("POST", BASE, "workspace.create_access_policy", self.create,
-                       "workspace:accessPolicies:create")
-        emulator.route("GET", BASE, "workspace.list_access_policies", self.list, "workspace:accessPolicies:get")
-        emulator.route("GET", OBJECTS, "workspace.list_access_policy_objects", self.list_objects,
-                       "workspace:accessPolicies:getTarget")
-        emulator.route("DELETE", BASE, "workspace.batch_delete_access_policies", self.delete,
-                       "workspace:accessPolicies:delete")
-
-    def reset(self) -> None:
-        self.policies.clear()
-        self.reading = {name: options[0] for name, options in READINGS.items()}
+class Workspace(EmulatedService):
+    name = "workspace"
+    routes = (
+        Route("POST", BASE, "workspace.create_access_policy", "workspace:accessPolicies:create", "create"),
+        Route("GET", BASE, "workspace.list_access_policies", "workspace:accessPolicies:get", "list"),
+        Route("GET", OBJECTS, "workspace.list_access_policy_objects", "workspace:accessPolicies:getTarget",
+              "list_objects"),
+        Route("DELETE", BASE, "workspace.batch_delete_access_policies", "workspace:accessPolicies:delete",
+              "delete"),
+    )
+    state = ("policies",)
+    policies: Dict[str, Dict[str, Policy]]  # project -> policy id -> policy
+    readings = READINGS
+    bad_request_code = "WKS.EMU400"
 
     def seed(self, project_id: str, policy_name: str = "PRIVATE_ACCESS", *,
              access_control_type: Optional[str] = "IP_WHITE_LIST", is_enable: Optional[bool] = False,
@@ -110,7 +107,7 @@ class Workspace:
         body = request.json() or {}
         policy = body.get("policy")
         if not isinstance(policy, dict) or not policy.get("policy_name") or not policy.get("blacklist_type"):
-            return error(400, "WKS.EMU400", "policy.policy_name and policy.blacklist_type are required")
+            raise self.bad_request("policy.policy_name and policy.blacklist_type are required")
         self.seed(request.project_id, policy["policy_name"],
                   access_control_type=policy.get("access_control_type") or "ACCESS_TYPE",
                   is_enable=policy.get("is_enable", False), ip_list=policy.get("ip_list"),
@@ -118,9 +115,7 @@ class Workspace:
         return Reply(200, None)
 
     def list(self, request: Request) -> Reply:
-        window = self._window(request, LIST_LIMIT, LIST_MAX_OFFSET, default_limit=100)
-        if isinstance(window, Reply):
-            return window
+        window = self.page(request, default_limit=100, min_limit=0, max_limit=100, max_offset=99)
         kind = request.arg("access_control_type")
         entries = [self._shown(p) for _, p in sorted(self._project(request.project_id).items())
                    if kind is None or (p["access_control_type"] or "ACCESS_TYPE") == kind]
@@ -129,42 +124,25 @@ class Workspace:
     def list_objects(self, request: Request) -> Reply:
         policy = self._project(request.project_id).get(request.path.rstrip("/").split("/")[-2])
         if policy is None:  # the page lists 404 without a code
-            return error(404, "WKS.EMU404", "access policy not found")
-        window = self._window(request, OBJECTS_LIMIT, OBJECTS_MAX_OFFSET, default_limit=10)
-        if isinstance(window, Reply):
-            return window
+            raise ServiceError(404, "WKS.EMU404", "access policy not found")
+        window = self.page(request, default_limit=10, min_limit=0, max_limit=2000, max_offset=1999)
         return Reply(200, {"policy_objects_list": policy["objects"][window], "total": len(policy["objects"])})
 
     def delete(self, request: Request) -> Reply:
         ids = (request.json() or {}).get("policy_id_list")
         if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_BATCH or \
                 not all(isinstance(i, str) and i for i in ids):
-            return error(400, "WKS.EMU400", f"policy_id_list must hold 1 to {MAX_BATCH} ids")
+            raise self.bad_request(f"policy_id_list must hold 1 to {MAX_BATCH} ids")
         policies = self._project(request.project_id)
         unknown = [i for i in ids if i not in policies]
         reading = self.reading["unknown_id"]
         if unknown and not reading.endswith("rest_deleted"):
-            return self._unknown(reading, unknown)
+            raise _unknown(reading, unknown)
         for policy_id in ids:
             policies.pop(policy_id, None)
-        return self._unknown(reading, unknown) if unknown else Reply(200, None)
-
-    @staticmethod
-    def _unknown(reading: str, unknown: List[str]) -> Reply:
-        status = int(reading[:3])
-        return error(status, f"WKS.EMU{status}", "access policies not found: " + ",".join(unknown))
-
-    def _window(self, request: Request, limits: "tuple[int, int]", max_offset: int, default_limit: int) -> Any:
-        """The slice a page covers, or the 400 for a value out of the documented range."""
-        try:
-            limit = int(request.arg("limit") or default_limit)
-            offset = int(request.arg("offset") or 0)
-        except ValueError:
-            return error(400, "WKS.EMU400", "limit and offset must be integers")
-        if not limits[0] <= limit <= limits[1] or not 0 <= offset <= max_offset:
-            return error(400, "WKS.EMU400", f"limit must be {limits[0]}..{limits[1]} and offset 0..{max_offset}")
-        start = offset * limit if self.reading["offset"] == "page" else offset
-        return slice(start, start + limit)
+        if unknown:
+            raise _unknown(reading, unknown)
+        return Reply(200, None)
 
     def _shown(self, policy: Policy) -> Dict[str, Any]:
         """A policy as ListAccessPolicies shows it (AccessPolicyDetailInfo)."""
@@ -181,6 +159,11 @@ class Workspace:
             shown["is_enable"] = is_enable
         shown["create_time"] = policy["create_time"] or _time_text(policy["created"], self.reading["create_time"])
         return shown
+
+
+def _unknown(reading: str, unknown: List[str]) -> ServiceError:
+    status = int(reading[:3])
+    return ServiceError(status, f"WKS.EMU{status}", "access policies not found: " + ",".join(unknown))
 
 
 def _time_text(when: datetime, reading: str) -> str:

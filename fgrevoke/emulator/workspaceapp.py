@@ -27,39 +27,34 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from fgrevoke.emulator.server import Emulator, Reply, Request, error
+from fgrevoke.emulator.service import EmulatedService, Reply, Request, Route, ServiceError
 
 MAX_GROUPS, MAX_ACCOUNTS = 10, 50  # [API] BatchDeleteAppGroupAuthorization; [TF] resource lines 135-152
 READINGS = {"account_filter": ("exact", "contains"), "unknown_group": ("400", "404", "ignored"),
             "domain": ("ignored", "matched")}
 Key = Tuple[str, str, str]  # (app group id, account name, account type)
+GROUPS = "/v1/{project_id}/app-groups"
 
 
-class WorkspaceApp:
-    def __init__(self, emulator: Emulator) -> None:
-        self.groups: Dict[str, Dict[str, Dict[str, Any]]] = {}
-        self.authorizations: Dict[str, Dict[Key, Dict[str, Any]]] = {}
-        self._by_name: Dict[str, Dict[str, Set[Key]]] = {}  # project -> account name -> keys: fast listings
-        self.reading = {name: options[0] for name, options in READINGS.items()}
-        emulator.route("POST", "/v1/{project_id}/app-groups", "workspaceapp.create_app_group", self.create_group,
-                       "workspace:appGroup:create")
-        emulator.route("GET", "/v1/{project_id}/app-groups", "workspaceapp.list_app_group", self.list_groups,
-                       "workspace:appGroup:list")
-        emulator.route("POST", "/v1/{project_id}/app-groups/authorizations",
-                       "workspaceapp.add_app_group_authorization", self.add,
-                       "workspace:appGroup:addAuthorization")
-        emulator.route("GET", "/v1/{project_id}/app-groups/actions/list-authorizations",
-                       "workspaceapp.list_app_group_authorization", self.list,
-                       "workspace:appGroup:listAuthorization")
-        emulator.route("POST", "/v1/{project_id}/app-groups/actions/batch-delete-authorization",
-                       "workspaceapp.batch_delete_app_group_authorization", self.delete,
-                       "workspace:appGroup:batchDeleteAuthorization")
-
-    def reset(self) -> None:
-        self.groups.clear()
-        self.authorizations.clear()
-        self._by_name.clear()
-        self.reading = {name: options[0] for name, options in READINGS.items()}
+class WorkspaceApp(EmulatedService):
+    name = "workspaceapp"
+    routes = (
+        Route("POST", GROUPS, "workspaceapp.create_app_group", "workspace:appGroup:create", "create_group"),
+        Route("GET", GROUPS, "workspaceapp.list_app_group", "workspace:appGroup:list", "list_groups"),
+        Route("POST", GROUPS + "/authorizations", "workspaceapp.add_app_group_authorization",
+              "workspace:appGroup:addAuthorization", "add"),
+        Route("GET", GROUPS + "/actions/list-authorizations", "workspaceapp.list_app_group_authorization",
+              "workspace:appGroup:listAuthorization", "list"),
+        Route("POST", GROUPS + "/actions/batch-delete-authorization",
+              "workspaceapp.batch_delete_app_group_authorization", "workspace:appGroup:batchDeleteAuthorization",
+              "delete"),
+    )
+    state = ("groups", "authorizations", "_by_name")
+    groups: Dict[str, Dict[str, Dict[str, Any]]]  # project -> group id -> AppGroup
+    authorizations: Dict[str, Dict[Key, Dict[str, Any]]]  # project -> key -> Authorization
+    _by_name: Dict[str, Dict[str, Set[Key]]]  # project -> account name -> keys: fast listings
+    readings = READINGS
+    bad_request_code = "WKS.EMU400"
 
     # -- seeding and inspection ------------------------------------------------------------
     def seed_group(self, project_id: str, name: str, group_id: str = "") -> str:
@@ -95,26 +90,24 @@ class WorkspaceApp:
         """[API] CreateAppGroup (CreateAppGroup.html): ``name`` required, the AppGroup answered."""
         body = request.json() or {}
         if not body.get("name"):
-            return error(400, "WKS.EMU400", "name is required")
+            raise self.bad_request("name is required")
         group_id = self.seed_group(request.project_id, body["name"])
         return Reply(200, self.groups[request.project_id][group_id])
 
     def list_groups(self, request: Request) -> Reply:
         """[API] ListAppGroup: ``GET /v1/{project_id}/app-groups``, ``limit`` 1-100 ([SDK]), ``{count, items}``."""
-        limit, offset = _page(request)
+        window = self.page(request, default_limit=10, max_limit=100)
         groups = sorted(self.groups.get(request.project_id, {}).values(), key=lambda g: g["id"])
         if request.arg("app_group_id"):
             groups = [g for g in groups if g["id"] == request.arg("app_group_id")]
         if request.arg("name"):
             groups = [g for g in groups if request.arg("name") in g["name"]]
-        return Reply(200, {"count": len(groups), "items": groups[offset:offset + limit]})
+        return Reply(200, {"count": len(groups), "items": groups[window]})
 
     def add(self, request: Request) -> Reply:
         """Any name is authorized and the answer is 200 even for an account that does not exist ([TF]
         resource lines 94-95 and its ``_expectErr`` test); a user group is recorded by its id."""
-        groups, accounts, problem = self._body(request)
-        if problem is not None:
-            return problem
+        groups, accounts = self._body(request)
         for group_id in groups:
             for account in accounts:
                 if account["account_type"] == "USER_GROUP" and not account.get("id"):
@@ -126,7 +119,7 @@ class WorkspaceApp:
     def list(self, request: Request) -> Reply:
         """[API] ListAppGroupAuthorization: ``limit`` 1-100 (default 10), ``offset`` an item offset ([SDK]
         ``list_app_group_authorization_request.py``), ``count`` the total; the ``account`` filter per reading."""
-        limit, offset = _page(request)
+        window = self.page(request, default_limit=10, max_limit=100)
         held = self.authorizations.get(request.project_id, {})
         named = request.arg("account")
         if named and self.reading["account_filter"] == "exact":
@@ -141,7 +134,7 @@ class WorkspaceApp:
                 entries = [e for e in entries if wanted in e[name]]
             else:
                 entries = [e for e in entries if e[name] == wanted]
-        return Reply(200, {"count": len(entries), "authorizations": entries[offset:offset + limit]})
+        return Reply(200, {"count": len(entries), "authorizations": entries[window]})
 
     def delete(self, request: Request) -> Reply:
         """200 whether or not a pair existed: "if the operation is repeated, the operation is successful"
@@ -149,14 +142,12 @@ class WorkspaceApp:
         response status is 200"). A user group is matched by its id: without one nothing is removed ([SDK]
         ``account_info.py`` docstring of ``id``; [TF] acceptance ``testAccAppGroupAuthorization_basic`` passes
         ``id`` for every USER_GROUP and removes USER accounts by name alone)."""
-        groups, accounts, problem = self._body(request)
-        if problem is not None:
-            return problem
+        groups, accounts = self._body(request)
         known = self.groups.get(request.project_id, {})
         unknown = [group for group in groups if group not in known]
         if unknown and self.reading["unknown_group"] != "ignored":
             status = int(self.reading["unknown_group"])
-            return error(status, f"WKS.EMU{status}", f"app group {unknown[0]} does not exist")
+            raise ServiceError(status, f"WKS.EMU{status}", f"app group {unknown[0]} does not exist")
         entries = self.authorizations.get(request.project_id, {})
         user_groups = [key for key in entries if key[2] == "USER_GROUP"]
         for group in groups:
@@ -182,27 +173,19 @@ class WorkspaceApp:
         return not (self.reading["domain"] == "matched" and wanted and entry["domain"]
                     and entry["domain"].casefold() != wanted.casefold())
 
-    def _body(self, request: Request) -> Tuple[List[str], List[Dict[str, Any]], Any]:
+    def _body(self, request: Request) -> Tuple[List[str], List[Dict[str, Any]]]:
         """[SDK] ``app_group_authorize_req.py``: 1-10 group ids, 1-50 AccountInfo (account, account_type)."""
         body = request.json() or {}
         groups, accounts = body.get("app_group_ids"), body.get("accounts")
         if not isinstance(groups, list) or not groups or len(groups) > MAX_GROUPS:
-            return [], [], error(400, "WKS.EMU400", f"app_group_ids must hold 1 to {MAX_GROUPS} ids")
+            raise self.bad_request(f"app_group_ids must hold 1 to {MAX_GROUPS} ids")
         if not isinstance(accounts, list) or not accounts or len(accounts) > MAX_ACCOUNTS:
-            return [], [], error(400, "WKS.EMU400", f"accounts must hold 1 to {MAX_ACCOUNTS} users or user groups")
+            raise self.bad_request(f"accounts must hold 1 to {MAX_ACCOUNTS} users or user groups")
         for account in accounts:
             if not isinstance(account, dict) or not account.get("account") or \
                     account.get("account_type") not in ("USER", "USER_GROUP"):
-                return [], [], error(400, "WKS.EMU400", "each account needs account and account_type USER|USER_GROUP")
-        return groups, accounts, None
-
-
-def _page(request: Request) -> Tuple[int, int]:
-    limit = int(request.arg("limit") or 10)
-    offset = int(request.arg("offset") or 0)
-    if not 1 <= limit <= 100 or offset < 0:
-        raise ValueError("limit must be 1..100 and offset >= 0")
-    return limit, offset
+                raise self.bad_request("each account needs account and account_type USER|USER_GROUP")
+        return groups, accounts
 
 
 def _now() -> str:
