@@ -35,7 +35,7 @@ lint: setup
 
 # The inner loop: everything but the tests marked slow, on the development Python (under 30 s).
 test-fast: setup
-	$(PY) -m pytest -m "not slow"
+	FGREVOKE_FAST=1 $(PY) -m pytest -m "not slow"
 
 test: check-runtimes lint
 	$(PY) -m pytest

@@ -111,7 +111,9 @@ def _install(reqs: List[str], tree: Path, python_version: str) -> None:
                "--python-version", python_version, "--only-binary=:all:", *reqs]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"pip could not install {' '.join(reqs)} for Python {python_version}:\n{done.stderr[-3000:]}")
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ToolError(f"pip could not install {' '.join(reqs)} for Python {python_version} ({last}); check the "
+                        "network to the package index and the pins in pyproject.toml")
 
 
 def interpreter(python_version: str) -> Optional[str]:

@@ -30,13 +30,16 @@ class _Documented(str, Enum):
 class TargetState(_Documented):
     """What happened to one target (an item's ``outcome``)."""
 
-    DELETED = ("deleted", "the access was revoked (or a fresh listing shows it is gone)")
-    ALREADY_ABSENT = ("already_absent", "there was nothing to revoke (the service answered 404, or the listing "
-                                        "does not show it)")
+    DELETED = ("deleted", "the access was there and is gone: a 2xx to its own delete call (or, after a failed "
+                          "call, a complete listing without it)")
+    ALREADY_ABSENT = ("already_absent", "there was nothing to revoke: the service's documented not-found code "
+                                        "(ModelArts.0429) or a complete listing without it; a 404 alone proves "
+                                        "nothing")
     SKIPPED_PROTECTED = ("skipped_protected", "listed in the function's PROTECTED_* setting: left alone")
-    SKIPPED_IN_FORCE = ("skipped_in_force", "an access policy in force (is_enable=true) left alone: "
-                                            "ALLOW_ENABLED_POLICY_DELETION is off")
-    WOULD_DELETE = ("would_delete", "dry run: would be revoked")
+    SKIPPED_IN_FORCE = ("skipped_in_force", "an access policy in force (an IP whitelist with is_enable true or "
+                                            "absent, or any other policy) left alone: ALLOW_ENABLED_POLICY_DELETION "
+                                            "is off")
+    WOULD_DELETE = ("would_delete", "dry run: exists (the listing holds it) and would be revoked")
     FAILED = ("failed", "not revoked: error_code, error_msg, upstream_request_id and retryable say why")
     NOT_ATTEMPTED = ("not_attempted", "no time was left in the invocation to start its call (retryable)")
 

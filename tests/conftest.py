@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -27,6 +28,8 @@ SK = "SKfgrevokeTestSecret0123456789abcdefghij"
 TOKEN = "TOKENfgrevoke-test-security-token=="
 ROTATED = ("AKFGREVOKEROTATED0002", "SKfgrevokeRotatedSecret0123456789abcdefg", "TOKENfgrevoke-rotated==")
 SECRETS = (AK, SK, TOKEN) + ROTATED
+# make test-fast: every reading and property once over fewer cases; make test runs them all.
+FAST = os.environ.get("FGREVOKE_FAST") == "1"
 SERVICES = functions.service_names()
 
 

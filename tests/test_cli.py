@@ -17,6 +17,8 @@ from conftest import AK, SK, find_secrets
 from fgrevoke.emulator.seed import EXAMPLE_PROJECT
 from fgrevoke.testkit import Background, command_env, run_command
 
+pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
+
 MODELARTS = "modelarts_delete_authorizations"
 COMMANDS = ("demo", "emulator", "validate", "package", "event", "invoke", "serve", "deploy")
 

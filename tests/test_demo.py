@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from fgrevoke.testkit import run_command
+
+pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
 
 LABELS = ("There:", "Asked:", "Done:", "Remains:")
 

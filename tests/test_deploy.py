@@ -17,6 +17,8 @@ import pytest
 from conftest import AK, PROJECT, SK, TOKEN
 from fgrevoke import deploy, template
 
+pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
+
 SPECS = template.functions(template.load())
 WRITES = ("functiongraph.create_function", "functiongraph.update_function_code", "functiongraph.update_function_config",
           "functiongraph.create_function_trigger", "functiongraph.delete_function_trigger",

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import socket
 
+import pytest
+
 from conftest import AK, SK
 from fgrevoke.emulator.seed import EXAMPLE_PROJECT
 from fgrevoke.testkit import Background, run_command
+
+pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
 
 SEED = {"project_id": EXAMPLE_PROJECT,
         "modelarts": {"authorizations": ["u-alice", {"user_id": "u-bob", "user_name": "bob"}]},

@@ -12,6 +12,8 @@ from fgrevoke import functions, template, testkit
 from fgrevoke.testkit import run_command
 from shared import triggers
 
+pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
+
 SPECS = {spec.folder: spec for spec in template.functions(template.load())}
 SAMPLES = [(folder, kind) for folder in sorted(SPECS) for kind in testkit.kinds_for(folder)]
 

@@ -8,7 +8,6 @@ wire, the service's true state, the result, the raised exception and the log lin
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections import Counter
@@ -18,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import AK, SK, TOKEN, load_function, make_context
+from conftest import AK, FAST, SK, TOKEN, load_function, make_context
 from invariants import (
     FUNCTIONS,
     MODELARTS,
@@ -39,7 +38,7 @@ from shared.errors import RevokeError, TransientUpstreamFailure
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 EVERYONE = {"all": "all", "allusers": "all-users"}
 DONE = ("deleted", "already_absent")
-EXAMPLES = int(os.environ.get("FGREVOKE_PROPERTY_EXAMPLES", "300"))  # fewer for the inner loop
+EXAMPLES = 25 if FAST else 300
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                             HealthCheck.too_slow])
 

@@ -123,6 +123,7 @@ def test_functions_with_modules_of_the_same_name_load_side_by_side(tmp_path, mon
     assert "wording" not in sys.modules
 
 
+@pytest.mark.slow  # builds a zip
 def test_every_module_of_the_folder_ships_and_runs_from_the_zip(tmp_path):
     folder = two_module_function(tmp_path, "two_modules", "shipped")
     spec = FunctionSpec("TwoModules", {"CodeUri": str(folder), "Runtime": "Python3.10"})

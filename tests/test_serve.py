@@ -14,6 +14,8 @@ from conftest import AK, SK
 from fgrevoke.emulator.seed import EXAMPLE_PROJECT
 from fgrevoke.testkit import Background, run_command
 
+pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
+
 
 def http(method, url, body=None):
     request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(), method=method,

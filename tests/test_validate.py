@@ -14,6 +14,8 @@ import yaml
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # each test runs fgrevoke validate as a subprocess
+
 MODELARTS, WORKSPACE, WORKSPACEAPP = ("ModelartsDeleteAuthorizations", "WorkspaceBatchDeleteAccessPolicies",
                                       "WorkspaceappBatchDeleteAppGroupAuthorization")
 
