@@ -21,61 +21,53 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List
 
 from fgrevoke import trigger_rules
-from fgrevoke.emulator.server import Emulator, Reply, Request, error
+from fgrevoke.emulator.service import EmulatedService, Reply, Request, Route, ServiceError
 
 BASE = "/v2/{project_id}/fgs"
 CONFIG_FIELDS = ("runtime", "handler", "memory_size", "timeout", "user_data", "xrole", "app_xrole", "description")
 
 
-class FunctionGraph:
-    def __init__(self, emulator: Emulator) -> None:
-        self.functions: Dict[str, Dict[str, Dict[str, Any]]] = {}
-        self.code: Dict[str, bytes] = {}
-        self.triggers: Dict[str, List[Dict[str, Any]]] = {}
-        self.async_configs: Dict[str, Dict[str, Any]] = {}
-        routes = [
-            ("GET", "/functions", "functiongraph.list_functions", self.list, "functiongraph:function:list"),
-            ("POST", "/functions", "functiongraph.create_function", self.create, "functiongraph:function:create"),
-            ("GET", "/functions/{urn}/config", "functiongraph.show_function_config", self.show,
-             "functiongraph:function:getConfig"),
-            ("PUT", "/functions/{urn}/config", "functiongraph.update_function_config", self.update_config,
-             "functiongraph:function:updateConfig"),
-            ("PUT", "/functions/{urn}/code", "functiongraph.update_function_code", self.update_code,
-             "functiongraph:function:updateCode"),
-            ("DELETE", "/functions/{urn}", "functiongraph.delete_function", self.delete,
-             "functiongraph:function:delete"),
-            ("GET", "/triggers/{urn}", "functiongraph.list_function_triggers", self.list_triggers,
-             "functiongraph:trigger:list"),
-            ("POST", "/triggers/{urn}", "functiongraph.create_function_trigger", self.create_trigger,
-             "functiongraph:trigger:create"),
-            ("GET", "/triggers/{urn}/{type_code}/{trigger_id}", "functiongraph.show_function_trigger",
-             self.show_trigger, "functiongraph:trigger:get"),
-            ("DELETE", "/triggers/{urn}/{type_code}/{trigger_id}", "functiongraph.delete_function_trigger",
-             self.delete_trigger, "functiongraph:trigger:delete"),
-            ("GET", "/functions/{urn}/async-invoke-config", "functiongraph.show_function_async_invoke_config",
-             self.show_async, "functiongraph:function:getAsyncInvokeConfig"),
-            ("PUT", "/functions/{urn}/async-invoke-config", "functiongraph.update_function_async_invoke_config",
-             self.update_async, "functiongraph:function:updateAsyncInvokeConfig"),
-        ]
-        for method, path, name, handler, action in routes:
-            emulator.route(method, BASE + path, name, handler, action)
+def _route(method: str, path: str, name: str, action: str, handler: str) -> Route:
+    return Route(method, BASE + path, f"functiongraph.{name}", f"functiongraph:{action}", handler)
 
-    def reset(self) -> None:
-        self.functions.clear()
-        self.code.clear()
-        self.triggers.clear()
-        self.async_configs.clear()
+
+class FunctionGraph(EmulatedService):
+    name = "functiongraph"
+    routes = (
+        _route("GET", "/functions", "list_functions", "function:list", "list"),
+        _route("POST", "/functions", "create_function", "function:create", "create"),
+        _route("GET", "/functions/{urn}/config", "show_function_config", "function:getConfig", "show"),
+        _route("PUT", "/functions/{urn}/config", "update_function_config", "function:updateConfig", "update_config"),
+        _route("PUT", "/functions/{urn}/code", "update_function_code", "function:updateCode", "update_code"),
+        _route("DELETE", "/functions/{urn}", "delete_function", "function:delete", "delete"),
+        _route("GET", "/triggers/{urn}", "list_function_triggers", "trigger:list", "list_triggers"),
+        _route("POST", "/triggers/{urn}", "create_function_trigger", "trigger:create", "create_trigger"),
+        _route("GET", "/triggers/{urn}/{type_code}/{trigger_id}", "show_function_trigger", "trigger:get",
+               "show_trigger"),
+        _route("DELETE", "/triggers/{urn}/{type_code}/{trigger_id}", "delete_function_trigger", "trigger:delete",
+               "delete_trigger"),
+        _route("GET", "/functions/{urn}/async-invoke-config", "show_function_async_invoke_config",
+               "function:getAsyncInvokeConfig", "show_async"),
+        _route("PUT", "/functions/{urn}/async-invoke-config", "update_function_async_invoke_config",
+               "function:updateAsyncInvokeConfig", "update_async"),
+    )
+    state = ("functions", "code", "triggers", "async_configs")
+    bad_request_code = "FSS.0400"  # the error-code appendix
+    functions: Dict[str, Dict[str, Dict[str, Any]]]
+    code: Dict[str, bytes]
+    triggers: Dict[str, List[Dict[str, Any]]]
+    async_configs: Dict[str, Dict[str, Any]]
 
     def _project(self, request: Request) -> Dict[str, Dict[str, Any]]:
         return self.functions.setdefault(request.project_id, {})
 
-    def _find(self, request: Request) -> Any:
+    def _find(self, request: Request) -> Dict[str, Any]:
         urn = request.path.split("/")[5]  # /v2/{project_id}/fgs/<functions|triggers>/{urn}/...
         for function in self._project(request).values():
             # A URN without a version names the function ("Deleting a Function or Function Version").
             if urn in (function["func_urn"], function["func_urn"].rsplit(":", 1)[0]):
                 return function
-        return error(404, "FSS.1051", f"function {urn} does not exist")  # error-code appendix
+        raise ServiceError(404, "FSS.1051", f"function {urn} does not exist")  # error-code appendix
 
     def list(self, request: Request) -> Reply:
         """ListFunctions: ``marker`` (a start index) and ``maxitems``, answering ``next_marker`` and ``count``
@@ -91,9 +83,9 @@ class FunctionGraph:
         body = request.json() or {}
         name = body.get("func_name")
         if not name or not body.get("runtime") or not body.get("handler"):
-            return error(400, "FSS.0400", "func_name, runtime and handler are required")  # error-code appendix
+            raise self.bad_request("func_name, runtime and handler are required")  # error-code appendix
         if name in self._project(request):
-            return error(409, "FSS.1061", f"function {name} already exists")  # error-code appendix
+            raise ServiceError(409, "FSS.1061", f"function {name} already exists")  # error-code appendix
         package = body.get("package") or "default"
         urn = f"urn:fss:cn-north-4:{request.project_id}:function:{package}:{name}:latest"
         function = {"func_urn": urn, "func_name": name, "package": package, "code_type": body.get("code_type"),
@@ -104,13 +96,10 @@ class FunctionGraph:
         return Reply(200, function)
 
     def show(self, request: Request) -> Reply:
-        function = self._find(request)
-        return function if isinstance(function, Reply) else Reply(200, function)
+        return Reply(200, self._find(request))
 
     def update_config(self, request: Request) -> Reply:  # SDK UpdateFunctionConfigRequestBody
         function = self._find(request)
-        if isinstance(function, Reply):
-            return function
         body = request.json() or {}
         function.update({field: body[field] for field in CONFIG_FIELDS if field in body})
         function["last_modified"] = _now()
@@ -118,8 +107,6 @@ class FunctionGraph:
 
     def update_code(self, request: Request) -> Reply:  # SDK UpdateFunctionCodeRequestBody (func_code.file: base64)
         function = self._find(request)
-        if isinstance(function, Reply):
-            return function
         self._store_code(function, request.json() or {})
         return Reply(200, {"func_urn": function["func_urn"], "digest": function["digest"]})
 
@@ -132,8 +119,6 @@ class FunctionGraph:
 
     def list_triggers(self, request: Request) -> Reply:
         function = self._find(request)
-        if isinstance(function, Reply):
-            return function
         return Reply(200, self.listed_triggers(function["func_urn"]))
 
     def listed_triggers(self, urn: str) -> List[Dict[str, Any]]:
@@ -142,24 +127,22 @@ class FunctionGraph:
 
     def create_trigger(self, request: Request) -> Reply:
         function = self._find(request)
-        if isinstance(function, Reply):
-            return function
         body = request.json() or {}
         type_code, data = body.get("trigger_type_code"), body.get("event_data")
         if not type_code or not isinstance(data, dict):
-            return error(400, "FSS.0400", "trigger_type_code and event_data are required")
+            raise self.bad_request("trigger_type_code and event_data are required")
         status = body.get("trigger_status") or "ACTIVE"
         found = trigger_rules.violations(type_code, data, status)
         if found:  # the first refusal, with its documented status and code (trigger_rules.Violation)
-            return error(found[0].status, found[0].code, f"event_data.{found[0].field}: {found[0].message}"
+            raise ServiceError(found[0].status, found[0].code, f"event_data.{found[0].field}: {found[0].message}"
                          if found[0].field not in ("trigger_type_code", "trigger_status") else found[0].message)
         existing = self.triggers.setdefault(function["func_urn"], [])
         if len(existing) >= trigger_rules.MAX_TRIGGERS:
-            return error(400, "FSS.1306", "the number of triggers exceeds the maximum allowed limit")
+            raise ServiceError(400, "FSS.1306", "the number of triggers exceeds the maximum allowed limit")
         wanted = trigger_rules.name(type_code, data)
         if any(t["trigger_type_code"] == type_code and trigger_rules.name(type_code, t["event_data"]) == wanted
                for t in existing):
-            return error(400, "FSS.1307", f"the trigger name {wanted} already exists")
+            raise ServiceError(400, "FSS.1307", f"the trigger name {wanted} already exists")
         trigger = {"trigger_id": uuid.uuid4().hex, "trigger_type_code": type_code, "trigger_status": status,
                    "event_data": data, "created_time": _now(), "last_updated_time": _now()}
         existing.append(trigger)
@@ -172,25 +155,24 @@ class FunctionGraph:
 
     def show_trigger(self, request: Request) -> Reply:
         function = self._find(request)
-        if isinstance(function, Reply):
-            return function
         trigger_id = request.path.rsplit("/", 1)[1]
         for trigger in self.triggers.get(function["func_urn"], []):
             if trigger["trigger_id"] == trigger_id:
                 return Reply(200, self._as_listed(function, trigger))
         # Terraform's GetTriggerById reads a missing trigger as 500 FSS.0500 (ConvertExpected500ErrInto404Err).
-        return error(500, "FSS.0500", "internal server error")
+        raise ServiceError(500, "FSS.0500", "internal server error")
 
     def delete_trigger(self, request: Request) -> Reply:
-        function = self._find(request)
-        if isinstance(function, Reply):
+        try:
+            function = self._find(request)
+        except ServiceError:
             # Terraform's trigger delete reads 401 FSS.0401 as "function not found" (ConvertExpected401ErrInto404Err).
-            return error(401, "FSS.0401", "unauthorized access")
+            raise ServiceError(401, "FSS.0401", "unauthorized access") from None
         trigger_id = request.path.rsplit("/", 1)[1]
         triggers = self.triggers.get(function["func_urn"], [])
         remaining = [t for t in triggers if t["trigger_id"] != trigger_id]
         if len(remaining) == len(triggers):
-            return error(404, "FSS.1131", f"the trigger {trigger_id} does not exist")  # error-code appendix
+            raise ServiceError(404, "FSS.1131", f"the trigger {trigger_id} does not exist")  # error-code appendix
         self.triggers[function["func_urn"]] = remaining
         return Reply(204, None)
 
@@ -199,11 +181,9 @@ class FunctionGraph:
         configuration. "The latest version of a function cannot be deleted" (API reference, Deleting a Function or
         Function Version); the status of that refusal is not documented: the emulator answers 400 FSS.0400."""
         function = self._find(request)
-        if isinstance(function, Reply):
-            return function
         if request.path.split("/")[5].endswith(":latest"):
-            return error(400, "FSS.0400", "the latest version of a function cannot be deleted; give the URN "
-                         "without a version")
+            raise self.bad_request("the latest version of a function cannot be deleted; give the URN "
+                                   "without a version")
         urn = function["func_urn"]
         del self._project(request)[function["func_name"]]
         self.code.pop(urn, None)
@@ -213,22 +193,20 @@ class FunctionGraph:
 
     def show_async(self, request: Request) -> Reply:
         function = self._find(request)
-        if isinstance(function, Reply):
-            return function
         config = self.async_configs.get(function["func_urn"])
         # Terraform's async-invoke-configuration resource reads a missing configuration as 404.
-        return Reply(200, config) if config else error(404, "FSS.0404", "no asynchronous invocation config")
+        if not config:
+            raise ServiceError(404, "FSS.0404", "no asynchronous invocation config")
+        return Reply(200, config)
 
     def update_async(self, request: Request) -> Reply:
         function = self._find(request)
-        if isinstance(function, Reply):
-            return function
         body = request.json() or {}
         # SDK UpdateFunctionAsyncInvokeConfigRequestBody docstrings: retries 0-3, maximum event age 60-86400 s.
         retries, age = body.get("max_async_retry_attempts", 1), body.get("max_async_event_age_in_seconds", 3600)
         if not (isinstance(retries, int) and 0 <= retries <= 3 and isinstance(age, int) and 60 <= age <= 86400):
-            return error(400, "FSS.0400", "max_async_retry_attempts is 0-3 and max_async_event_age_in_seconds "
-                         "60-86400")
+            raise self.bad_request("max_async_retry_attempts is 0-3 and max_async_event_age_in_seconds "
+                                   "60-86400")
         config = {"func_urn": function["func_urn"], **body, "last_modified": _now()}
         self.async_configs[function["func_urn"]] = config
         return Reply(200, config)

@@ -98,7 +98,4 @@ def discover() -> Dict[str, Callable[["Emulator"], Service]]:
     package = importlib.import_module("fgrevoke.emulator")
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")
-    # Not yet on the base (it registers its own routes in its constructor): built as before until converted.
-    from fgrevoke.emulator.functiongraph import FunctionGraph
-    _REGISTRY.setdefault("functiongraph", FunctionGraph)
     return dict(_REGISTRY)
