@@ -29,9 +29,6 @@ MAX_VARIABLES, MAX_VARIABLES_SIZE = 20, 4096
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|TOKEN|_SK$|_AK$|PRIVATE)", re.IGNORECASE)
 VARIABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 ENDPOINT_OVERRIDE = "HUAWEICLOUD_SDK_REGION_"  # the SDK's own per-service endpoint variables
-RATE = re.compile(r"^(\d+)([mhd])$")
-RATE_LIMITS = {"m": (1, 60), "h": (1, 24), "d": (1, 30)}
-CRON_FIELD = re.compile(r"^[0-9*?/,\-LW#A-Za-z]+$")
 
 
 def validate(template: Dict[str, Any]) -> List[str]:
@@ -193,7 +190,7 @@ def _trigger_errors(trigger: Dict[str, Any], where: str) -> List[str]:
     if trigger.get("Status", "ACTIVE") not in ("ACTIVE", "DISABLED"):
         return [f"{where}.Status: ACTIVE or DISABLED"]
     if kind == "TIMER":
-        problem = schedule_problem(str(data.get("schedule_type")), str(data.get("schedule", "")))
+        problem = trigger_rules.schedule_problem(str(data.get("schedule_type")), str(data.get("schedule", "")))
         return [f"{where}.EventData.schedule: {problem}"] if problem else []
     if kind == "CTS" and not data.get("operations"):
         return [f"{where}.EventData.operations: name the traced operations (e.g. IAM:user:deleteUser)"]
@@ -235,25 +232,3 @@ def _request_problem(spec: FunctionSpec, event: Dict[str, Any]) -> Optional[str]
     except InvalidRequest as error:
         return error.message + (f" (field {error.field})" if error.field not in (None, "user_event") else "")
     return None
-
-
-def schedule_problem(schedule_type: str, schedule: str) -> str:
-    """'' when the TIMER schedule parses: Rate (1-60m, 1-24h, 1-30d), 6-field Cron or @every."""
-    if schedule_type == "Rate":
-        match = RATE.match(schedule)
-        if not match:
-            return f"Rate {schedule!r} must look like 5m, 1h or 1d"
-        low, high = RATE_LIMITS[match.group(2)]
-        unit = match.group(2)
-        return "" if low <= int(match.group(1)) <= high else f"Rate {schedule!r} is out of {low}-{high}{unit}"
-    if schedule_type == "Cron":
-        if schedule.startswith("@every "):
-            valid = re.match(r"^@every (\d+h)?(\d+m)?(\d+s)?$", schedule) and schedule.strip() != "@every"
-            return "" if valid else f"{schedule!r} is not a valid @every duration"
-        fields = schedule.split()
-        if len(fields) not in (5, 6) or not all(CRON_FIELD.match(f) for f in fields):
-            return f"Cron {schedule!r} must have 6 fields: second minute hour day-of-month month day-of-week"
-        if len(fields) == 5:
-            return f"Cron {schedule!r} has 5 fields; FunctionGraph's Cron starts with seconds (6 fields)"
-        return ""
-    return f"schedule_type {schedule_type!r} must be Rate or Cron"
