@@ -38,7 +38,7 @@ from shared.errors import RevokeError, TransientUpstreamFailure
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 EVERYONE = {"all": "all", "allusers": "all-users"}
 DONE = ("deleted", "already_absent")
-EXAMPLES = 25 if FAST else 300
+EXAMPLES = 10 if FAST else 300
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                             HealthCheck.too_slow])
 
@@ -172,7 +172,7 @@ def test_gateway_404_is_a_failure_naming_the_endpoint_and_raises_on_async(emulat
 
 # -- 3. Time ---------------------------------------------------------------------------------------
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=5 if FAST else 25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=cases(with_faults=False), timeout=st.sampled_from([0.5, 1.2, 2.5]),
        latency=st.sampled_from([0.0, 0.3]))
 def test_no_call_starts_without_the_time_it_may_need(emulator, capsys, case, timeout, latency):
@@ -219,7 +219,8 @@ secret_text = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
                       max_size=60)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=max(EXAMPLES // 5, 3), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=cases(with_faults=False), keys=st.tuples(secret_text, secret_text, secret_text),
        echo=st.sampled_from(["whole", "cut", "headers"]), cut=st.integers(16, 40))
 def test_no_key_or_piece_of_one_leaves(emulator, capsys, case, keys, echo, cut):
@@ -288,7 +289,7 @@ class OddContext:
         return {"not": "text"}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(event=json_values, name=st.sampled_from([MODELARTS, WORKSPACE, WORKSPACEAPP]),
        remaining=st.one_of(st.none(), st.floats(), st.integers(-5, 10**9), st.text(max_size=3)),
        raising=st.booleans(), odd_settings=st.booleans())
