@@ -222,9 +222,7 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke,
                                   settings.connect_timeout + settings.read_timeout)
         for payload in trigger.payloads or ({},):
             results.append(_run_request(payload, trigger, settings, source, context, deadline, operation, revoke))
-    except ConfigurationError as error:
-        return _rejected(kind, operation, error, results, logger)
-    except RevokeError as error:  # the event itself is malformed
+    except RevokeError as error:  # the event itself is malformed, or a setting is
         return _rejected(kind, operation, error, results, logger)
     except Exception as error:  # a defect must still end in a structured answer
         logger.exception("invocation.crashed", error_type=type(error).__name__)
