@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import math
 import sys
 import threading
 from dataclasses import dataclass
@@ -148,6 +149,8 @@ def _exception_handler() -> Any:
 
 def _seconds(value: Optional[str]) -> Optional[float]:
     try:
-        return max(0.0, float(value)) if value else None
+        seconds = float(value) if value else None
     except ValueError:
         return None  # an HTTP-date Retry-After: fall back to our own backoff
+    # NaN or infinite is no answer; the deadline bounds any wait (shared/retry.py)
+    return max(0.0, seconds) if seconds is not None and math.isfinite(seconds) else None

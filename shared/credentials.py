@@ -47,6 +47,23 @@ def resolve(context: Any, source: SettingsSource) -> Credentials:
         "or set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK", field="HUAWEICLOUD_SDK_AK")
 
 
+def mask_early(context: Any, source: SettingsSource) -> None:
+    """Register every key the invocation could carry before anything is parsed or logged: a request refused
+    before the first client, or a log line, must not echo one either. Never fails."""
+    values = []
+    for name in ("getSecurityAccessKey", "getSecuritySecretKey", "getSecurityToken"):
+        try:
+            values.append(_context_value(context, name))
+        except ConfigurationError:
+            continue
+    for name in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN"):
+        try:
+            values.append(source.get(name))
+        except ConfigurationError:
+            continue
+    redaction.register(*values)
+
+
 def _context_value(context: Any, name: str) -> Optional[str]:
     getter = getattr(context, name, None)
     if not callable(getter):

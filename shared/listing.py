@@ -14,6 +14,7 @@ listing stops at the total.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Callable, Dict, List, Optional, Set
 
 from shared.retry import UpstreamCallFailed, UpstreamError
@@ -22,14 +23,23 @@ Entry = Dict[str, Any]
 
 
 def complete(fetch: Callable[[int], Any], *, items: str, total: str, what: str,
-             max_offset: Optional[int] = None) -> List[Entry]:
-    """Every entry of a paged list; ``fetch(offset)`` returns one page's JSON body."""
+             max_offset: Optional[int] = None, key: Optional[str] = None,
+             keyless: Callable[[Entry], bool] = lambda _entry: False) -> List[Entry]:
+    """Every entry of a paged list; ``fetch(offset)`` returns one page's JSON body.
+
+    ``key``: the field every entry must hold as non-empty text (an entry without it could be the very
+    target, so the listing proves nothing), unless ``keyless`` says the entry is of a kind that has none."""
     entries: List[Entry] = []
     seen: Set[str] = set()
     item_reading: Optional[bool] = None
     offset = 0
     while True:
         batch, expected = _page(fetch(offset), items, total, what)
+        if key is not None:
+            unkeyed = [entry for entry in batch if not (isinstance(entry.get(key), str) and entry[key])
+                       and not keyless(entry)]
+            if unkeyed:
+                raise _incomplete(what, f"an entry has no {key!r}", transient=False)
         new = _unseen(batch, seen)
         if offset == 1:  # an overlap with the first page means offset counts items
             item_reading = len(new) < len(batch)
@@ -55,7 +65,8 @@ def _page(body: Any, items: str, total: str, what: str) -> "tuple[List[Entry], i
         raise _incomplete(what, f"the answer is an error object ({str(body.get('error_code'))[:40]})",
                           transient=False)
     count = body.get(total)
-    if isinstance(count, bool) or not isinstance(count, (int, float)) or count != int(count) or count < 0:
+    if isinstance(count, bool) or not isinstance(count, (int, float)) or not math.isfinite(count) or \
+            count != int(count) or count < 0:
         raise _incomplete(what, f"the answer has no whole-number {total!r}", transient=False)
     batch = body.get(items)
     if batch is None and count == 0:

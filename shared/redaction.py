@@ -38,9 +38,10 @@ def scrub(value: Any) -> Any:
     """A copy of ``value`` with secrets masked in every string, and sensitive keys masked whole."""
     if isinstance(value, str):
         return scrub_text(value)
-    if isinstance(value, dict):
-        return {key: MASK if isinstance(key, str) and _sensitive(key) and value[key]
-                else scrub(item) for key, item in value.items()}
+    if isinstance(value, dict):  # keys too: an echoed header can be a key
+        return {scrub_text(key) if isinstance(key, str) else key:
+                MASK if isinstance(key, str) and _sensitive(key) and item else scrub(item)
+                for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [scrub(item) for item in value]
     return value

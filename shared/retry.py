@@ -19,6 +19,7 @@ from shared.errors import ErrorCode
 
 T = TypeVar("T")
 MAX_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0
 # The API gateway's own 404: no such API at this endpoint (wrong region or endpoint override).
 GATEWAY_NOT_FOUND = frozenset({"APIG.0101", "APIGW.0101"})
 NOT_ATTEMPTED = ErrorCode.NOT_ATTEMPTED
@@ -93,13 +94,13 @@ def call(fn: Callable[[], T], *, attempts: int, deadline: Deadline, base_delay: 
         on_attempt()
         try:
             return fn()
-        except (sdk_errors.SdkException, requests.exceptions.RequestException, ValueError) as error:
+        except (sdk_errors.SdkException, requests.exceptions.RequestException, ValueError, RecursionError) as error:
             failure = describe(error)
         if not failure.transient or attempt >= attempts or failure.error_code in GATEWAY_NOT_FOUND:
             raise UpstreamCallFailed(failure, attempt)
         delay = random.uniform(0.5, 1.0) * min(MAX_DELAY, base_delay * 2 ** (attempt - 1))
-        if failure.retry_after is not None:
-            delay = max(delay, failure.retry_after)
+        if failure.retry_after is not None:  # honoured up to a minute; longer waits are FunctionGraph's retry's
+            delay = max(delay, min(failure.retry_after, MAX_RETRY_AFTER))
         if delay + deadline.call_needs > deadline.remaining():
             raise UpstreamCallFailed(failure, attempt)
         time.sleep(delay)

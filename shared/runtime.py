@@ -196,6 +196,7 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke,
         cold_start, _cold = _cold, False
     started = time.monotonic()
     source = SettingsSource(context)
+    credentials.mask_early(context, source)
     kind = triggers.kind_of(event)
     request_id = _context_text(context, "getRequestID")
     log.configure(_log_level(source))

@@ -136,7 +136,7 @@ def _cts(event: Dict[str, Any]) -> Trigger:
                        f"{facts['resource_type']!r}, trace_name={facts['trace_name']!r})",
                        facts=facts)
     code = trace.get("code")
-    if isinstance(code, (int, str)) and str(code).isdigit() and int(code) >= 400:
+    if _status_code(code) >= 400:
         return Trigger(CTS, correlation, ignored=f"the IAM user deletion failed (code {_shown(code)}): "
                        "the user still exists", facts=facts)
     user_id = trace.get("resource_id")
@@ -210,6 +210,14 @@ def _mapping(value: Any) -> Dict[str, Any]:
 
 def _text(value: Any) -> Optional[str]:
     return value.strip()[:200] or None if isinstance(value, str) else None
+
+
+def _status_code(value: Any) -> int:
+    """The trace's HTTP status (an int, or its digits as text); 0 when it is anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else 0
 
 
 def _shown(value: Any) -> Optional[str]:

@@ -163,3 +163,73 @@ def test_an_envelope_says_which_request_ran_dry(emulator):
     result = MODELARTS.handler(event, make_context())
     assert [request["dry_run"] for request in result["requests"]] == [True, False]
     assert result["dry_run"] is False and emulator.modelarts.user_ids(PROJECT) == ["u-1"]
+
+
+# -- found by an adversarial review (a helper given the contract, not the code's examples) --------------------
+
+@pytest.mark.parametrize("name, route, body, request_", [
+    ("modelarts_delete_authorizations", "modelarts.get_authorizations",
+     {"auth": [{"userId": "u-1"}], "total_count": 1}, {"user_id": "u-1", "verify": True}),
+    ("workspace_batch_delete_access_policies", "workspace.list_access_policies",
+     {"policies": [{"id": "p-1"}], "total": 1}, {"policy_id_list": ["p-1"]}),
+    ("workspaceapp_batch_delete_app_group_authorization", "workspaceapp.list_app_group_authorization",
+     {"authorizations": [{"account": "u-1", "account_type": "USER", "group_id": "g-1"}], "count": 1},
+     {"accounts": ["u-1"]}),
+])
+def test_a_listing_entry_without_its_key_proves_nothing(emulator, name, route, body, request_):
+    emulator.modelarts.seed(PROJECT, "u-1")
+    emulator.workspace.seed(PROJECT, policy_id="p-1")
+    emulator.workspaceapp.seed_group(PROJECT, "g", group_id="g-1")
+    emulator.workspaceapp.grant(PROJECT, "g-1", "u-1")
+    emulator.inject(route, status=200, raw_body=json.dumps(body).encode(), times=None)
+    emulator.inject("*", status=500, times=None, when=lambda request: request.method != "GET")
+    result = load_function(name).handler(request_, make_context(MAX_ATTEMPTS="1", APP_GROUP_IDS="g-1"))
+    assert "already_absent" not in json.dumps(result) and '"deleted"' not in json.dumps(result), result
+
+
+def test_a_stale_group_listing_without_ids_proves_nothing(emulator):
+    emulator.workspaceapp.seed_group(PROJECT, "g", group_id="g-1")
+    emulator.workspaceapp.grant(PROJECT, "g-1", "leaver")
+    emulator.inject("workspaceapp.batch_delete_app_group_authorization", status=500, times=None)
+    emulator.inject("workspaceapp.list_app_group", status=200, times=None,
+                    raw_body=json.dumps({"items": [{"app_group_id": "g-1"}], "count": 1}).encode())
+    result = WORKSPACEAPP.handler({"user_name": "leaver"}, make_context(APP_GROUP_IDS="g-1", MAX_ATTEMPTS="1"))
+    assert [item["outcome"] for item in result["items"]] == ["failed"]
+
+
+def test_keys_are_masked_in_dictionary_keys_and_before_any_client(emulator):
+    echoed = {"user_id": "u-1", f"x-echo {TOKEN_UNDER_TEST}": 1}
+    context = make_context()
+    context.security_token = TOKEN_UNDER_TEST
+    emulator.add_credentials(context.security_access_key, context.security_secret_key, TOKEN_UNDER_TEST)
+    result = MODELARTS.handler(echoed, context)
+    assert result["error_code"] == "FGR.InvalidRequest" and TOKEN_UNDER_TEST[:16] not in json.dumps(result)
+
+
+TOKEN_UNDER_TEST = "TOKENadversarial-review-" + "k" * 30
+
+
+@pytest.mark.parametrize("event", [
+    {"select": {"older_than_days": 10 ** 400}},
+    {"cts": {"service_type": "IAM", "resource_type": "user", "trace_name": "deleteUser", "code": "²",
+             "resource_id": "u-1", "resource_name": "alice"}},
+    {"cts": {"service_type": "IAM", "resource_type": "user", "trace_name": "deleteUser", "code": "9" * 5000,
+             "resource_id": "u-1", "resource_name": "alice"}},
+])
+def test_hostile_numbers_in_an_event_are_no_defect(emulator, event):
+    for fn in (MODELARTS, WORKSPACE, WORKSPACEAPP):
+        try:
+            result = fn.handler(event, make_context(APP_GROUP_IDS="g-1", MAX_ATTEMPTS="1"))
+        except RevokeError as raised:
+            assert raised.error_code != "FGR.InternalError"
+            continue
+        assert result.get("error_code") != "FGR.InternalError", result
+
+
+@pytest.mark.parametrize("raw", [b'{"policies": [], "total": 1e999}', b'{"policies": [], "total": NaN}',
+                                 b'{"policies": [{"policy_id": "p-1", "create_time": 1e300}], "total": 1}',
+                                 b'{"policies": ' + b"[" * 5000 + b"]" * 5000 + b', "total": 1}'])
+def test_hostile_numbers_and_depth_in_an_answer_are_no_defect(emulator, raw):
+    emulator.inject("workspace.list_access_policies", status=200, raw_body=raw, times=None)
+    result = WORKSPACE.handler({"select": {"older_than_days": 1}}, make_context(MAX_ATTEMPTS="1"))
+    assert result.get("error_code") != "FGR.InternalError", result

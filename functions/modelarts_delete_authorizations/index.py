@@ -192,4 +192,12 @@ def _authorizations(invocation: runtime.Invocation, client: Any) -> Entries:
         request = sdk.GetAuthorizationsRequest(limit=PAGE_SIZE, offset=offset)
         return invocation.read(partial(client.get_authorizations, request), operation="modelarts.get_authorizations")
 
-    return listing.complete(page, items="auth", total="total_count", what="GetAuthorizations")
+    # Federated grants have no user_id (SDK authorization_response.py: user_type federate, ...); any other
+    # entry without one could be the target itself, so the listing would prove nothing.
+    return listing.complete(page, items="auth", total="total_count", what="GetAuthorizations", key="user_id",
+                            keyless=_federated)
+
+
+def _federated(entry: Dict[str, Any]) -> bool:
+    return entry.get("user_id") is None and isinstance(entry.get("user_type"), str) and \
+        entry["user_type"] not in ("", "iam") and "user_name" in entry

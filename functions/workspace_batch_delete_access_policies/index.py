@@ -15,7 +15,6 @@ taken first: ids it does not hold are ``already_absent`` and never sent.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -48,6 +47,7 @@ WHITELIST = "IP_WHITE_LIST"
 FILTERS = ("older_than_days", "policy_name", "access_control_type", "only_disabled")
 OPT_IN = "ALLOW_ENABLED_POLICY_DELETION"
 Policy = Dict[str, Any]
+MAX_DAYS = 100_000  # older_than_days beyond any policy's age
 Effect = Dict[str, Any]
 # ISO 8601 extended: date, T or space, hh:mm[:ss[.fraction of any length]], then Z, +hh, +hhmm, +hh:mm or
 # nothing (UTC).
@@ -225,7 +225,7 @@ def _selection(select: Any) -> Dict[str, Any]:
     fields.reject_unknown(select, FILTERS, "select")
     days = select.get("older_than_days")
     if days is not None and (isinstance(days, bool) or not isinstance(days, (int, float)) or
-                             not math.isfinite(days) or days < 0):
+                             not 0 <= days <= MAX_DAYS):  # also NaN, infinities and integers past float
         raise InvalidRequest("select.older_than_days must be a number of days >= 0", field="select.older_than_days")
     name = select.get("policy_name")
     if name is not None and (not isinstance(name, str) or not name):
@@ -287,7 +287,8 @@ def _list(invocation: runtime.Invocation, access_control_type: Optional[str] = N
         return invocation.read(partial(client.list_access_policies, request),
                                operation="workspace.list_access_policies")
 
-    return listing.complete(page, items="policies", total="total", what="ListAccessPolicies", max_offset=MAX_OFFSET)
+    return listing.complete(page, items="policies", total="total", what="ListAccessPolicies", max_offset=MAX_OFFSET,
+                            key="policy_id")
 
 
 def _existing_ids(invocation: runtime.Invocation) -> Set[str]:
@@ -298,13 +299,16 @@ def parse_time(value: Any) -> Optional[datetime]:
     """create_time as ISO 8601 (``Z`` or offset, optional fraction), ``YYYY-MM-DD HH:MM:SS`` (UTC),
     or epoch seconds / milliseconds."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(seconds, timezone.utc)
+        try:
+            seconds = value / 1000 if value > 1e11 else value
+            return datetime.fromtimestamp(seconds, timezone.utc)
+        except (OverflowError, OSError, ValueError):  # out of datetime's range, or NaN: unreadable
+            return None
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit():
-        return parse_time(int(text))
+    if text.isascii() and text.isdigit():
+        return parse_time(int(text)) if len(text) <= 20 else None
     match = _ISO_TIME.fullmatch(text)
     if match is None:
         return None

@@ -206,7 +206,8 @@ def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) ->
         return invocation.read(partial(client.list_app_group_authorization, request),
                                operation="workspaceapp.list_app_group_authorization")
 
-    entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization")
+    entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization",
+                               key="app_group_id")
     return list(dict.fromkeys(str(entry["app_group_id"]) for entry in entries
                               if _same_account(entry, account) and entry.get("app_group_id")))
 
@@ -278,7 +279,7 @@ def _existing_groups(invocation: runtime.Invocation, client: Any) -> Set[str]:
         request = sdk.ListAppGroupRequest(limit=LIST_PAGE, offset=offset)
         return invocation.read(partial(client.list_app_group, request), operation="workspaceapp.list_app_group")
 
-    entries = listing.complete(page, items="items", total="count", what="ListAppGroup")
+    entries = listing.complete(page, items="items", total="count", what="ListAppGroup", key="id")
     return {str(entry.get("id")) for entry in entries}
 
 
