@@ -27,7 +27,7 @@ OPERATION = MANIFEST.operation
 ALL, ALL_USERS = "all", "all-users"  # the API reference's keyword; the all-IAM-users grant's user_id
 PAGE_SIZE = 1000  # GetAuthorizations' largest page
 # ModelArts answers "not found" with 400 ModelArts.0429 "The authorization does not exist"
-# (ModelArts API reference, error codes; real-services.md §1.2). No other answer proves absence.
+# (ModelArts API reference, error codes; docs/reference/real-services.md §1.2). No other answer proves absence.
 NOT_FOUND = frozenset({"ModelArts.0429"})
 
 
