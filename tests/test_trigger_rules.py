@@ -17,6 +17,7 @@ from fgrevoke import template, trigger_rules
 
 # The FunctionGraph SDK is tooling (the dev extra): the runtime venvs, which test what ships, skip this module.
 v2 = pytest.importorskip("huaweicloudsdkfunctiongraph.v2")
+pytestmark = pytest.mark.slow  # the FunctionGraph calls and fgrevoke validate subprocesses: make test-fast skips them
 
 APIG = {"name": "fgrevoke_api", "instance_id": "apig-1", "group_id": "group-1", "sl_domain": "g.example.com",
         "env_id": "DEFAULT_ENVIRONMENT_RELEASE_ID", "env_name": "RELEASE", "auth": "IAM", "protocol": "HTTPS",
