@@ -41,6 +41,10 @@ WORKSPACEAPP = Service("huaweicloudsdkworkspaceapp.v1", "WorkspaceAppClient",
                        "huaweicloudsdkworkspaceapp.v1.region.workspaceapp_region", "WorkspaceAppRegion",
                        "WORKSPACEAPP")
 
+# Read only when TARGETS asks for them: project discovery and the sweep (IAM), member accounts (STS).
+IAM = Service("huaweicloudsdkiam.v3", "IamClient", "huaweicloudsdkiam.v3.region.iam_region", "IamRegion", "IAM")
+STS = Service("huaweicloudsdksts.v1", "StsClient", "huaweicloudsdksts.v1.region.sts_region", "StsRegion", "STS")
+
 _lock = threading.Lock()
 _last_response = threading.local()
 _clients: Dict[Tuple[str, str], Tuple[str, Any]] = {}
