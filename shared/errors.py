@@ -44,6 +44,9 @@ class ErrorCode(str, Enum):
     UPSTREAM_FAILURE = ("FGR.UpstreamFailure", "response", "a listing the request depends on failed (HTTP 502): "
                                                           "nothing was decided on its word; upstream_error_code and "
                                                           "retryable say more")
+    PERMISSION_DENIED = ("FGR.PermissionDenied", "response",
+                         "asynchronous triggers: some targets answered 401/403 (the verdict denied names the action "
+                         "the agency lacks); raised so the failure destination tells a person, a retry cannot fix it")
     INTERNAL_ERROR = ("FGR.InternalError", "response", "a defect in the function (HTTP 500); the function log has "
                                                        "the traceback")
     CONNECTION_ERROR = ("FGR.ConnectionError", "item", "the service could not be reached (retryable)")
@@ -112,6 +115,17 @@ class Refused(RevokeError):
     """A guard refused the request before any upstream call."""
 
     error_code = ErrorCode.REFUSED
+    status = 403
+
+
+class ServiceNotOffered(ConfigurationError):
+    """The SDK's region table has no endpoint for the service in the region."""
+
+
+class PermissionDenied(RevokeError):
+    """Raised on asynchronous triggers when targets were denied, so the failure destination names them."""
+
+    error_code = ErrorCode.PERMISSION_DENIED
     status = 403
 
 

@@ -11,7 +11,7 @@ import math
 
 import pytest
 
-from conftest import AK, FAST, PROJECT, SK, TOKEN, load_function, reference_event
+from conftest import AK, FAST, PROJECT, REGION, SK, TOKEN, load_function, reference_event
 from fgrevoke.emulator.workspaceapp import READINGS
 from fgrevoke.testkit import apig_body, apig_event
 from shared.clients import WORKSPACEAPP
@@ -426,7 +426,8 @@ def test_discovery_removes_people_from_exactly_their_groups(emulator, context):
     assert all(c["query"]["account"] in ("leaver", "other-leaver", "nobody") for c in emulator.calls(LIST))
     assert emulator.workspaceapp.pairs(PROJECT) == {(g, "stays") for g in group_ids}
     nobody = [i for i in result["items"] if i["account"] == "nobody"]
-    assert nobody == [{"app_group_id": "*", "account": "nobody", "account_type": "USER", "outcome": "already_absent",
+    assert nobody == [{"app_group_id": "*", "account": "nobody", "account_type": "USER", "region": REGION,
+                       "project_id": PROJECT, "outcome": "already_absent",
                        "reason": "no authorization was found for the account name 'nobody' in any application group"}]
 
 
