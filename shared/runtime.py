@@ -304,6 +304,9 @@ def verdict_row(target: scope.Target, report: Optional[Report] = None, denied: S
 
 def verdict_of(items: Sequence[Outcome], denied: Sequence[str]) -> Tuple[Verdict, Optional[str]]:
     failed = [item for item in items if item.outcome in (FAILED, NOT_ATTEMPTED)]
+    if denied and not any(item.upstream_status in (401, 403) for item in failed):  # e.g. the evidence after
+        actions = sorted({manifest.action_for(call) or call for call in denied})
+        return Verdict.DENIED, f"a call was answered 401/403: the agency lacks {', '.join(actions)} here"
     if not failed:
         if items and all(item.outcome == ALREADY_ABSENT for item in items):
             return Verdict.NOTHING_HELD, "a complete listing (or the service's not-found answer) shows nothing held"

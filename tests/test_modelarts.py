@@ -162,7 +162,8 @@ def test_cts_delete_user_revokes_and_verifies(emulator, context, capsys):
     out = capsys.readouterr().out
     assert {line["correlation_id"] for line in log_lines(out)} == {event["cts"]["trace_id"]}
     audit = [line for line in log_lines(out) if line["event"] == "revocation"]
-    assert len(audit) == 1 and audit[0]["targets"] == [{"user_id": user_id, "region": REGION, "project_id": PROJECT}] and audit[0]["user_id"] == user_id
+    assert len(audit) == 1 and audit[0]["user_id"] == user_id
+    assert audit[0]["targets"] == [{"user_id": user_id, "region": REGION, "project_id": PROJECT}]
     assert audit[0]["outcome"] == "deleted" and audit[0]["upstream_request_id"]
 
 
