@@ -59,8 +59,9 @@ class ErrorCode(str, Enum):
                                                            "told: nothing is reported gone on its word")
     NOT_ATTEMPTED = ("FGR.NotAttempted", "item", "no time was left in the invocation to start the call (outcome "
                                                  "not_attempted, retryable)")
-    STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "ModelArts verify: GetAuthorizations still lists the user "
-                                                       "after the deletion")
+    STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "the listing after the removal still holds it (ModelArts "
+                                                       "verify, and every offboarding: Workspace App lists the "
+                                                       "person again after its 200)")
     AUTHORIZED_THROUGH_ALL_USERS = ("FGR.AuthorizedThroughAllUsers", "item",
                                     "ModelArts verify: the user's own authorization is gone, but the all-users "
                                     "authorization still covers them: revoke all-users to take the access away")

@@ -71,6 +71,11 @@ class Invocation:
     def offboarding(self) -> Optional[triggers.Offboarding]:
         return self.trigger.offboarding
 
+    @property
+    def checks_after(self) -> bool:
+        """An offboarding (CTS, EventGrid, SMN): each service lists again afterwards that the grants are gone."""
+        return self.trigger.kind in triggers.OFFBOARDING
+
     def keys(self) -> credentials.Credentials:
         with self._credentials_lock:
             if self._credentials is None:

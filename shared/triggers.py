@@ -17,6 +17,7 @@ from shared.errors import InvalidRequest, MethodNotAllowed, PayloadTooLarge, Rev
 
 DIRECT, TIMER, APIG, CTS, EVENTGRID, SMN = "direct", "timer", "apig", "cts", "eventgrid", "smn"
 ASYNCHRONOUS = frozenset({TIMER, CTS, EVENTGRID, SMN})
+OFFBOARDING = frozenset({CTS, EVENTGRID, SMN})  # a person left: every service checks afterwards that access is gone
 APIG_BODY_LIMIT = 4 * 1024 * 1024  # dedicated APIG request body limit
 IAM_USER_DELETIONS = frozenset({"deleteUser", "deleteUserV5"})
 

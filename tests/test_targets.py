@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import PROJECT, REGION, load_function, reference_event
-from fgrevoke.testkit import apig_body, apig_event
+from fgrevoke.testkit import apig_body, apig_event, eventgrid_event
 from shared.errors import PermissionDenied, TransientUpstreamFailure
 
 modelarts = load_function("modelarts_delete_authorizations")
@@ -176,3 +176,30 @@ def test_workspaceapp_offboards_in_every_target(regions, context):
     assert {row["status"] for row in result["targets"]} == {"done"}
     for project in (PROJECT, P2):
         assert regions.workspaceapp.pairs(project) == set()
+
+
+REMOVE, WSA_LIST = "workspaceapp.batch_delete_app_group_authorization", "workspaceapp.list_app_group_authorization"
+
+
+def test_an_offboarding_lists_each_person_again_after_the_removal(emulator, context):
+    emulator.workspaceapp.seed_group(PROJECT, "apps", "7001")
+    emulator.workspaceapp.grant(PROJECT, "7001", "leaver")
+    result = workspaceapp.handler(eventgrid_event({"user_name": "leaver"}), context(APP_GROUP_IDS="*"))
+    assert result["status"] == "succeeded" and [item["outcome"] for item in result["items"]] == ["deleted"]
+    assert [call["route"] for call in emulator.calls()] == [WSA_LIST, REMOVE, WSA_LIST]
+
+
+def test_a_200_that_removed_nothing_is_failed_on_an_offboarding(emulator, context):
+    emulator.workspaceapp.seed_group(PROJECT, "apps", "7001")
+    emulator.workspaceapp.grant(PROJECT, "7001", "leaver")
+    emulator.inject(REMOVE, status=200, body={}, times=None)  # answered, not acted on
+    with pytest.raises(TransientUpstreamFailure, match="FGR.StillAuthorized .* still lists this pair"):
+        workspaceapp.handler(eventgrid_event({"user_name": "leaver"}), context(APP_GROUP_IDS="*"))
+    assert emulator.workspaceapp.pairs(PROJECT) == {("7001", "leaver")}
+
+
+def test_an_api_request_is_not_listed_again(emulator, context):
+    emulator.workspaceapp.seed_group(PROJECT, "apps", "7001")
+    emulator.workspaceapp.grant(PROJECT, "7001", "leaver")
+    workspaceapp.handler({"user_name": "leaver"}, context(APP_GROUP_IDS="*"))
+    assert [call["route"] for call in emulator.calls()] == [WSA_LIST, REMOVE]

@@ -29,7 +29,16 @@ from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
 from shared.errors import ConfigurationError, InvalidRequest, PayloadTooLarge
-from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report, TargetState
+from shared.outcomes import (
+    ALREADY_ABSENT,
+    DELETED,
+    FAILED,
+    SKIPPED_PROTECTED,
+    WOULD_DELETE,
+    Outcome,
+    Report,
+    TargetState,
+)
 from shared.settings import SettingsSource
 
 MANIFEST = manifest.beside(__file__)  # its operation, actions, settings and their defaults
@@ -160,8 +169,37 @@ def revoke(invocation: runtime.Invocation) -> Report:
     invocation.reconcile(outcomes, lambda item: (item.target["app_group_id"], item.target["account_type"],
                                                  item.target["account"]),
                          partial(_remaining_pairs, invocation, client, kept, outcomes))
+    if invocation.checks_after:
+        _check_after(invocation, client, kept, outcomes)
     report.items.extend(outcomes)
     return report
+
+
+def _check_after(invocation: runtime.Invocation, client: Any, accounts: Sequence[Account],
+                 outcomes: List[Outcome]) -> None:
+    """An offboarding lists each person again: a removal answers 200 whether or not anything changed, so
+    ``deleted`` means listed before and absent after; a pair still listed, or unreadable, is ``failed``."""
+    removed = {(item.target["account_type"], item.target["account"]) for item in outcomes if item.outcome == DELETED}
+    for account in accounts:
+        if account.key not in removed:
+            continue
+        try:
+            still: Optional[Set[str]] = set(_groups_of(invocation, client, account))
+            problem = None
+        except retry.UpstreamCallFailed as failure:
+            still, problem = None, failure.error
+        for item in outcomes:
+            if item.outcome != DELETED or (item.target["account_type"], item.target["account"]) != account.key:
+                continue
+            if problem is not None:
+                item.outcome, item.error_code, item.transient = FAILED, problem.error_code, True
+                item.upstream_status = problem.status_code
+                item.error_msg = ("the removal answered 200, but the listing after it could not be read, so it "
+                                  f"cannot be told that the access is gone: {problem.error_msg}")
+            elif still is not None and item.target["app_group_id"] in still:
+                item.outcome, item.error_code, item.transient = FAILED, "FGR.StillAuthorized", True
+                item.error_msg = ("the removal answered 200, but ListAppGroupAuthorization still lists this pair "
+                                  "afterwards: the access remains")
 
 
 class Holding(NamedTuple):
