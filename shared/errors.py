@@ -54,7 +54,8 @@ class ErrorCode(str, Enum):
     UPSTREAM_ERROR = ("FGR.UpstreamError", "item", "the SDK failed in an unexpected way (not retried)")
     UNEXPECTED_STATUS = ("FGR.UnexpectedStatus", "item", "the service answered a status that is neither success "
                                                          "nor error (e.g. a 3xx)")
-    UNREADABLE_ANSWER = ("FGR.UnreadableAnswer", "item", "a listing answered with a body that is not JSON (retryable)")
+    UNREADABLE_ANSWER = ("FGR.UnreadableAnswer", "item", "an answer that cannot be read: a body that is not "
+                                                         "JSON, a number past float's range (retryable)")
     INCOMPLETE_LISTING = ("FGR.IncompleteListing", "item", "a listing could not be read whole, so absence cannot be "
                                                            "told: nothing is reported gone on its word")
     NOT_ATTEMPTED = ("FGR.NotAttempted", "item", "no time was left in the invocation to start the call (outcome "

@@ -130,7 +130,7 @@ class Invocation:
                 clients.last_request_id(), status, False), 1)
         try:
             return response.to_json_object()
-        except ValueError:
+        except (ValueError, ArithmeticError):
             raise retry.UpstreamCallFailed(retry.UpstreamError(
                 "FGR.UnreadableAnswer", f"{operation} answered with a body that is not JSON",
                 clients.last_request_id(), status, True), 1) from None

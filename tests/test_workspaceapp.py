@@ -195,7 +195,7 @@ def test_user_group_is_removed_by_its_id(emulator, context):
         {"id": "grp-9", "account": "ops", "account_type": "USER_GROUP", "domain": "corp.example.com"}]}
     assert result["summary"] == {"deleted": 4} and emulator.workspaceapp.pairs(PROJECT) == set()
     listed = [c["query"] for c in emulator.calls(LIST)]
-    assert {"account": "ops", "account_type": "USER_GROUP", "limit": "100", "offset": "0"} in listed
+    assert {"account_id": "grp-9", "account_type": "USER_GROUP", "limit": "100", "offset": "0"} in listed
 
 
 def test_user_group_with_another_id_is_not_that_group(emulator, context):
