@@ -179,7 +179,7 @@ def _check_after(invocation: runtime.Invocation, client: Any, accounts: Sequence
                  outcomes: List[Outcome]) -> None:
     """An offboarding lists each person again: a removal answers 200 whether or not anything changed, so
     ``deleted`` means listed before and absent after; a pair still listed, or unreadable, is ``failed``."""
-    removed = {(item.target["account_type"], item.target["account"]) for item in outcomes if item.outcome == DELETED}
+    removed = {_identity(item.target) for item in outcomes if item.outcome == DELETED}
     for account in accounts:
         if account.key not in removed:
             continue
@@ -189,7 +189,7 @@ def _check_after(invocation: runtime.Invocation, client: Any, accounts: Sequence
         except retry.UpstreamCallFailed as failure:
             still, problem = None, failure.error
         for item in outcomes:
-            if item.outcome != DELETED or (item.target["account_type"], item.target["account"]) != account.key:
+            if item.outcome != DELETED or _identity(item.target) != account.key:
                 continue
             if problem is not None:
                 item.outcome, item.error_code, item.transient = FAILED, problem.error_code, True
