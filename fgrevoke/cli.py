@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from fgrevoke import deploy_cli, project_config
+from fgrevoke import deploy_cli, project_config, user_files
 from fgrevoke.errors import FAILURE, ToolError, UsageError
 
 
@@ -28,16 +28,9 @@ def _json_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_template(args: argparse.Namespace) -> Dict[str, Any]:
-    import yaml
-
     from fgrevoke import template
 
-    try:
-        return template.load(args.template, project_config.resolve(args).parameters)
-    except OSError as error:
-        raise UsageError(f"--template {args.template}: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise UsageError(f"{args.template} is not valid YAML: {str(error).splitlines()[0]}") from None
+    return template.load(args.template, project_config.resolve(args).parameters)
 
 
 def _spec(args: argparse.Namespace) -> Any:
@@ -51,16 +44,10 @@ def _spec(args: argparse.Namespace) -> Any:
 
 def _json_argument(value: str, option: str) -> Any:
     """JSON given inline, or ``@FILE``."""
-    text = value
+    hint = "; give a JSON object, or @FILE"
     if value.startswith("@"):
-        try:
-            text = Path(value[1:]).read_text(encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"{option} {value}: {error.strerror or error}") from None
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise UsageError(f"{option} is not JSON ({error}); give a JSON object, or @FILE") from None
+        return user_files.read_json(Path(value[1:]), option, hint)
+    return user_files.parse(value, json.loads, option, "JSON", hint)
 
 
 # -- event --------------------------------------------------------------------------------------------
@@ -78,7 +65,7 @@ def _event(args: argparse.Namespace) -> int:
         if args.kind != triggers.APIG:
             raise UsageError("--body is the HTTP body of an apig event; for other kinds give --request")
         _json_argument(args.body, "--body")
-        body = Path(args.body[1:]).read_text(encoding="utf-8") if args.body.startswith("@") else args.body
+        body = user_files.read_text(Path(args.body[1:]), "--body") if args.body.startswith("@") else args.body
     event = testkit.sample_event(spec, args.kind, request, body=body, method=args.method, user_id=args.user_id,
                                  user_name=args.user_name)
     module = functions.load(spec.folder)
@@ -93,16 +80,14 @@ def _event(args: argparse.Namespace) -> int:
 
 # -- invoke -------------------------------------------------------------------------------------------
 def _read_event(path: Path) -> Any:
+    hint = "; make one with `fgrevoke event FUNCTION KIND > event.json`"
+    if str(path) != "-":
+        return user_files.read_json(path, "--event", hint)
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"--event {path}: {error.strerror or error}; make one with "
-                         "`fgrevoke event FUNCTION KIND > event.json`") from None
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise UsageError(f"--event {path} is not JSON ({error}); make one with "
-                         "`fgrevoke event FUNCTION KIND > event.json`") from None
+        text = sys.stdin.read()
+    except UnicodeDecodeError as error:
+        raise user_files.not_utf8("--event - (standard input)", error) from None
+    return user_files.parse(text, json.loads, "--event - (standard input)", "JSON", hint)
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -199,6 +184,8 @@ def _validate(args: argparse.Namespace) -> int:
 
     try:
         errors = validate.validate(_load_template(args))
+    except template.ParameterError:  # the command line is wrong, not the template
+        raise
     except template.TemplateError as problem:
         errors = [str(problem)]
     _report(args, {"valid": not errors, "errors": errors}, "\n".join(errors) if errors else f"{args.template}: valid")

@@ -12,7 +12,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from shared.credentials import Credentials
 from shared.deferred_imports import deferred_imports
-from shared.errors import ConfigurationError
+from shared.errors import ServiceNotOffered
 from shared.sdk_loader import service_package
 from shared.settings import Settings
 
@@ -53,8 +53,8 @@ _clients: Dict[Tuple[str, str], Tuple[str, Any]] = {}
 def client_for(service: Service, settings: Settings, credentials: Credentials) -> Any:
     """Shared by concurrent invocations; a new client replaces the reference, never mutates one."""
     region = _region(service, settings)
-    key = (service.package, f"{settings.region}/{settings.project_id}/{settings.connect_timeout}/"
-                            f"{settings.read_timeout}/{settings.max_concurrency}/{','.join(region.endpoints)}")
+    key = (service.package, f"{credentials.account_id}/{settings.region}/{settings.project_id}/"
+                            f"{settings.connect_timeout}/{settings.read_timeout}/{settings.max_concurrency}/{','.join(region.endpoints)}")
     fingerprint = credentials.fingerprint()
     with _lock:
         cached = _clients.get(key)
@@ -77,14 +77,14 @@ def _region(service: Service, settings: Settings) -> Any:
         return region_class.value_of(settings.region)
     except KeyError:
         variable = f"HUAWEICLOUD_SDK_REGION_{service.env_name}_{settings.region.upper().replace('-', '_')}"
-        raise ConfigurationError(
+        raise ServiceNotOffered(
             f"{service.client_class[:-6]} has no endpoint in region {settings.region!r}: check REGION, "
             f"or give one with {variable}", field="REGION") from None
 
 
 def _build(service: Service, settings: Settings, credentials: Credentials, region: Any) -> Any:
     sdk = service.sdk()
-    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials, GlobalCredentials
     from huaweicloudsdkcore.http.http_config import HttpConfig
 
     config = HttpConfig.get_default_config()
@@ -92,7 +92,10 @@ def _build(service: Service, settings: Settings, credentials: Credentials, regio
     config.retry_times = 0
     config.pool_connections = config.pool_maxsize = max(10, settings.max_concurrency)
     config.user_agent = USER_AGENT
-    basic = BasicCredentials(credentials.access_key, credentials.secret_key, settings.project_id)
+    if service is IAM and credentials.account_id:  # a member account's own project is not known before discovery
+        basic = GlobalCredentials(credentials.access_key, credentials.secret_key, credentials.account_id)
+    else:
+        basic = BasicCredentials(credentials.access_key, credentials.secret_key, settings.project_id)
     if credentials.security_token:
         basic = basic.with_security_token(credentials.security_token)
     client = (getattr(sdk, service.client_class).new_builder()

@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 from shared.retry import UpstreamCallFailed, UpstreamError
 
 Entry = Dict[str, Any]
+MAX_TOTAL = 10 ** 9  # more entries than any project holds: a larger total is not an answer to page through
 
 
 def complete(fetch: Callable[[int], Any], *, items: str, total: str, what: str,
@@ -64,16 +65,28 @@ def _page(body: Any, items: str, total: str, what: str) -> "tuple[List[Entry], i
     if "error_code" in body or "error_msg" in body:
         raise _incomplete(what, f"the answer is an error object ({str(body.get('error_code'))[:40]})",
                           transient=False)
-    count = body.get(total)
-    if isinstance(count, bool) or not isinstance(count, (int, float)) or not math.isfinite(count) or \
-            count != int(count) or count < 0:
-        raise _incomplete(what, f"the answer has no whole-number {total!r}", transient=False)
+    count = _whole_number(body.get(total))
+    if count is None:
+        raise _incomplete(what, f"the answer has no whole-number {total!r} this function can page through",
+                          transient=False)
     batch = body.get(items)
     if batch is None and count == 0:
         return [], 0
     if not isinstance(batch, list) or not all(isinstance(entry, dict) for entry in batch):
         raise _incomplete(what, f"the answer's {items!r} is not a list of entries", transient=False)
-    return batch, int(count)
+    return batch, count
+
+
+def _whole_number(value: Any) -> Optional[int]:
+    """A count as sent: an int, or a float holding one, from 0 to ``MAX_TOTAL``; anything else is unreadable.
+
+    A JSON number may have 400 digits (past float's range) or be 1e400 (infinite): both are an upstream
+    answer that cannot be read, never this function's error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return None
+    return int(value) if 0 <= value <= MAX_TOTAL else None
 
 
 def _unseen(batch: List[Entry], seen: Set[str]) -> List[Entry]:

@@ -76,6 +76,9 @@ def describe(error: BaseException) -> UpstreamError:
         return UpstreamError(ErrorCode.TIMEOUT, _first_line(error), None, None, True)
     if isinstance(error, requests.exceptions.RequestException):
         return UpstreamError(ErrorCode.CONNECTION_ERROR, _first_line(error), None, None, True)
+    if isinstance(error, (ValueError, ArithmeticError)):
+        return UpstreamError(ErrorCode.UNREADABLE_ANSWER, f"the answer could not be read ({type(error).__name__}: "
+                             f"{_first_line(error)})", None, None, True)
     return UpstreamError(ErrorCode.UPSTREAM_ERROR, f"{type(error).__name__}: {_first_line(error)}",
                          None, None, False)
 
@@ -94,7 +97,10 @@ def call(fn: Callable[[], T], *, attempts: int, deadline: Deadline, base_delay: 
         on_attempt()
         try:
             return fn()
-        except (sdk_errors.SdkException, requests.exceptions.RequestException, ValueError, RecursionError) as error:
+        # ValueError/ArithmeticError: an answer the SDK cannot turn into its model (a 5,000-digit number
+        # passes Python's int-string limit, 1e400 or a 400-digit number overflows float): upstream's fault.
+        except (sdk_errors.SdkException, requests.exceptions.RequestException, ValueError, ArithmeticError,
+                RecursionError) as error:
             failure = describe(error)
         if not failure.transient or attempt >= attempts or failure.error_code in GATEWAY_NOT_FOUND:
             raise UpstreamCallFailed(failure, attempt)

@@ -23,15 +23,16 @@ default the default account).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from fgrevoke import user_files
 from fgrevoke.emulator.accounts import DEFAULT_ACCOUNT
 from fgrevoke.emulator.server import Emulator, Fault
 from fgrevoke.errors import UsageError
 
 EXAMPLE_PROJECT = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+EXAMPLE_FILE = "docs/examples/seed.json"  # every field, runnable: docs/local-development.md shows how
 SECTIONS = {"project_id", "region", "account_id", "name", "modelarts", "workspace", "workspaceapp", "iam"}
 WHITELIST = "IP_WHITE_LIST"
 
@@ -57,12 +58,7 @@ def example(project_id: str = EXAMPLE_PROJECT) -> Dict[str, Any]:
 
 def read(path: Path) -> List[Dict[str, Any]]:
     """The seed file's projects; a missing or malformed file is a usage error naming the place."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"--seed {path}: {error.strerror or error}") from None
-    except ValueError as error:
-        raise UsageError(f"--seed {path} is not JSON: {error}") from None
+    document = user_files.read_json(path, "--seed", f"; an example: {EXAMPLE_FILE}")
     projects = document if isinstance(document, list) else [document]
     for index, project in enumerate(projects):
         where = f"{path}[{index}]" if isinstance(document, list) else str(path)

@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Pattern, Tuple
 from urllib.parse import unquote
 
+from fgrevoke import request_body
 from fgrevoke.emulator import signature
 from fgrevoke.emulator.accounts import DEFAULT_ACCOUNT, Directory, Project
 
@@ -125,6 +126,7 @@ class Emulator:
         from fgrevoke.emulator.service import discover
 
         self.check_signatures = check_signatures
+        self.body_seconds = request_body.READ_SECONDS  # for a body to arrive once its headers have
         self.credentials: Dict[str, Key] = {}
         self.directory = Directory()
         self.journal: List[Dict[str, Any]] = []
@@ -262,8 +264,11 @@ class Emulator:
     def _serve(self, http: BaseHTTPRequestHandler, region: Optional[str]) -> None:
         raw_target = http.path
         path, _, query_text = raw_target.partition("?")
-        length = int(http.headers.get("Content-Length") or 0)
-        body = http.rfile.read(length) if length else b""
+        try:
+            body, refused = request_body.read(http, self.body_seconds), None
+        except request_body.BadBody as problem:
+            body, refused = b"", error(400, "EMU.BadRequest", f"malformed request: {problem.message}")
+            http.close_connection = True  # the body was not read: where the next request starts is unknown
         headers = {name.lower(): value for name, value in http.headers.items()}
         request_id = uuid.uuid4().hex
         match = self._match(http.command, unquote(path))
@@ -272,7 +277,7 @@ class Emulator:
                           params.get("project_id") or headers.get("x-project-id", ""), route, region=region)
         self._enter(route)
         try:
-            reply = self._reply(http, request, raw_target, handler, request_id)
+            reply = refused or self._reply(http, request, raw_target, handler, request_id)
         finally:
             self._leave(route)
         if reply is None:
@@ -467,6 +472,8 @@ def _write(http: BaseHTTPRequestHandler, reply: Reply) -> None:
     for name, value in reply.headers.items():
         http.send_header(name, value)
     http.send_header("Content-Length", str(len(payload)))
+    if http.close_connection:
+        http.send_header("Connection", "close")
     http.end_headers()
     if payload and http.command != "HEAD":
         http.wfile.write(payload)

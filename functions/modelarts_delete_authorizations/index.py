@@ -49,6 +49,7 @@ def validate_request(payload: Dict[str, Any]) -> None:
 def revoke(invocation: runtime.Invocation) -> Report:
     protected = fields.folded(MANIFEST.value("PROTECTED_USER_IDS", invocation.source))
     user_ids, verify = _request(invocation)
+    verify = verify or invocation.checks_after
     report = invocation.report()
     if any(everyone(user_id) for user_id in user_ids):
         _guard_everyone(invocation, user_ids[0], protected)
