@@ -42,6 +42,7 @@ class Request:
     route: str = ""
     account_id: str = DEFAULT_ACCOUNT  # the account of the key that signed it
     region: Optional[str] = None  # the region of the endpoint it came to (None: the all-regions endpoint)
+    regional: bool = False  # its path names the project (a project-level service; IAM and STS are not)
 
     def json(self) -> Any:
         return json.loads(self.body.decode("utf-8")) if self.body else None
@@ -274,7 +275,8 @@ class Emulator:
         match = self._match(http.command, unquote(path))
         route, handler, params = match if match else ("unknown", None, {})
         request = Request(http.command, unquote(path), _query(query_text), headers, body,
-                          params.get("project_id") or headers.get("x-project-id", ""), route, region=region)
+                          params.get("project_id") or headers.get("x-project-id", ""), route, region=region,
+                          regional="project_id" in params)
         self._enter(route)
         try:
             reply = refused or self._reply(http, request, raw_target, handler, request_id)
@@ -355,8 +357,8 @@ class Emulator:
         return self._misdirected(request)
 
     def _misdirected(self, request: Request) -> Optional[Reply]:
-        """A request for another account's project or domain, or for a project of another region than the
-        endpoint's (only projects the emulator knows of are checked)."""
+        """A request for another account's project or domain, or a project-level request for a project of another
+        region than the endpoint's (only projects the emulator knows of are checked)."""
         domain = request.headers.get("x-domain-id")
         if domain and domain != request.account_id:
             return error(403, REFUSED, "The account in X-Domain-Id is not the account of the signing key")
@@ -366,7 +368,7 @@ class Emulator:
         if project.account_id != request.account_id:
             return error(403, REFUSED, f"The project {project.project_id} does not belong to the account of the "
                                        "signing key")
-        if request.region is not None and project.region != request.region:
+        if request.regional and request.region is not None and project.region != request.region:
             return error(403, REFUSED, f"The project {project.project_id} is in {project.region}, not in "
                                        f"{request.region}")
         return None
