@@ -19,7 +19,7 @@ modelarts = load_function("modelarts_delete_authorizations")
 workspaceapp = load_function("workspaceapp_batch_delete_app_group_authorization")
 OTHER = "ap-southeast-1"
 PROJECTS = [(REGION, f"{index:x}" * 32) for index in range(1, 4)] + [(OTHER, f"{index:x}" * 32) for index in (8, 9)]
-PROPERTY = settings(max_examples=10 if FAST else 120, deadline=None,
+PROPERTY = settings(max_examples=10 if FAST else 300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 FAILING = {"denied", "unreachable", "not_attempted", "failed"}
 ROUTES = {"modelarts": ("modelarts.get_authorizations", "modelarts.delete_authorizations"),
