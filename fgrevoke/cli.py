@@ -151,16 +151,20 @@ def _emulator(args: argparse.Namespace) -> int:
     emulator.add_credentials(args.access_key, args.secret_key, args.security_token)
     for index, project in enumerate(seeds):
         seed.apply(emulator, project, f"{args.seed}[{index}]" if len(seeds) > 1 else str(args.seed))
+    for region in seed.regions(seeds):  # each seeded region gets an endpoint of its own
+        emulator.endpoint_for(region)
     faults = [seed.fault(spec, emulator) for spec in args.fault]
     if not args.quiet:
         emulator.listeners.append(_request_line)
     if args.json:
-        print(json.dumps({"endpoint": emulator.endpoint, "routes": sorted(emulator.actions),
+        print(json.dumps({"endpoint": emulator.endpoint, "regions": emulator.regions,
+                          "routes": sorted(emulator.actions),
                           "faults": [{"route": f.route, "status": f.status, "count": f.times} for f in faults]}),
               flush=True)
-    print(f"emulator listening on {emulator.endpoint}; point HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION> at it. "
-          f"Seeded from {args.seed or 'nothing'}; {len(faults)} fault(s) injected. One line per request follows.",
-          file=sys.stderr, flush=True)
+    regional = "".join(f"; {region} on {url}" for region, url in emulator.regions.items())
+    print(f"emulator listening on {emulator.endpoint} (every region{regional}); point "
+          f"HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION> at it. Seeded from {args.seed or 'nothing'}; "
+          f"{len(faults)} fault(s) injected. One line per request follows.", file=sys.stderr, flush=True)
     emulator.serve_forever()
     return 0
 
@@ -170,7 +174,8 @@ def _request_line(entry: Dict[str, Any]) -> None:
     status = entry["status"] or "dropped"
     error = (entry["response"] or {}).get("error_code") if isinstance(entry["response"], dict) else None
     print(f"{entry['method']} {entry['path']}{'?' + query if query else ''} -> {status}"
-          f"{' ' + error if error else ''} [{entry['route']}]", file=sys.stderr, flush=True)
+          f"{' ' + error if error else ''} [{entry['route']}{' in ' + entry['region'] if entry['region'] else ''}]",
+          file=sys.stderr, flush=True)
 
 
 # -- validate, package, deploy -----------------------------------------------------------------------
