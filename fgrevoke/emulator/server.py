@@ -76,6 +76,10 @@ class Fault:
     times: Optional[int] = 1  # None: every matching request
     probability: float = 1.0
     when: Optional[Callable[[Request], bool]] = None
+    # Runs once the route has served this request, before the answer is sent: the service's state changes
+    # between two requests (another revocation removes an entry between two pages of a listing).
+    then: Optional[Callable[[Request], None]] = None
+    trickle: float = 0.0  # seconds between the answer's bytes: every read is quick, the whole answer is not
     hits: int = 0
 
 
@@ -229,9 +233,13 @@ class Emulator:
                     reply.headers["Retry-After"] = fault.retry_after
                 return reply
         try:
-            return self._call(handler, request)
+            reply = self._call(handler, request)
         except (ValueError, KeyError, TypeError, AttributeError) as problem:
             return error(400, "EMU.BadRequest", f"malformed request: {problem}")
+        if fault is not None and fault.then is not None:
+            with self._lock:
+                fault.then(request)
+        return reply
 
     def _call(self, handler: Handler, request: Request) -> Reply:
         try:
