@@ -107,5 +107,10 @@ def bind(**fields: Any) -> None:
     structlog.contextvars.bind_contextvars(**fields)
 
 
+def bound(name: str) -> Any:
+    """A field bound to this invocation's log lines (e.g. its correlation_id), or None."""
+    return structlog.contextvars.get_contextvars().get(name)
+
+
 def logger() -> Any:
     return _logger
