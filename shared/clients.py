@@ -110,10 +110,11 @@ def _single_retry_layer(client: Any, pool_size: int) -> None:
     # The SDK mounts urllib3 Retry(total=retry_times, status_forcelist=[429]): on DELETE it eats a
     # 429 even with retry_times=0 and loses its body, request id and Retry-After (docs/reference/sdk.md §3, §7.4).
     # A plain adapter hands every response to the SDK's error mapping and shared.retry decides.
-    from requests.adapters import HTTPAdapter
+    # It also holds each call to its total deadline (shared/call_deadline.py).
+    from shared.call_deadline import WatchedAdapter
 
     session = client.get_http_client()._session
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    adapter = WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
 

@@ -43,6 +43,7 @@ class Reply:
     body: Any = None
     headers: Dict[str, str] = field(default_factory=dict)
     raw: Optional[bytes] = None  # sent as-is (malformed bodies)
+    trickle: float = 0.0  # seconds between the body's bytes
 
 
 def error(status: int, code: str, message: str) -> Reply:
@@ -239,6 +240,8 @@ class Emulator:
         if fault is not None and fault.then is not None:
             with self._lock:
                 fault.then(request)
+        if fault is not None and fault.trickle:
+            reply.trickle = fault.trickle
         return reply
 
     def _call(self, handler: Handler, request: Request) -> Reply:
@@ -338,7 +341,21 @@ def _write(http: BaseHTTPRequestHandler, reply: Reply) -> None:
     http.send_header("Content-Length", str(len(payload)))
     http.end_headers()
     if payload and http.command != "HEAD":
-        http.wfile.write(payload)
+        if reply.trickle:
+            _trickle(http, payload, reply.trickle)
+        else:
+            http.wfile.write(payload)
+
+
+def _trickle(http: BaseHTTPRequestHandler, payload: bytes, pause: float) -> None:
+    """A byte at a time: every read of the client gets a byte within its timeout, the whole answer takes long."""
+    try:
+        for index in range(len(payload)):
+            http.wfile.write(payload[index:index + 1])
+            http.wfile.flush()
+            time.sleep(pause)
+    except OSError:  # the client gave up and closed the connection
+        http.close_connection = True
 
 
 def _drop(http: BaseHTTPRequestHandler, mid_response: bool) -> None:
