@@ -247,14 +247,19 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--log-file", type=Path, help="where the JSON log lines go (default: a temporary file)")
     demo.set_defaults(run=_demo, json=False)
 
-    emulator = commands.add_parser("emulator", help="serve the local Huawei Cloud emulator")
+    from fgrevoke.emulator.seed import EXAMPLE_FILE
+
+    emulator = commands.add_parser(
+        "emulator", help="serve the local Huawei Cloud emulator",
+        epilog=f"Seed format: {EXAMPLE_FILE} uses every field and runs as is (--seed {EXAMPLE_FILE}); "
+        "docs/local-development.md explains it.")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8443, help="0 picks a free port (default: %(default)s)")
     emulator.add_argument("--access-key", required=True, help="access key the emulator accepts")
     emulator.add_argument("--secret-key", required=True, help="its secret key")
     emulator.add_argument("--security-token", help="the security token requests must carry, if any")
     emulator.add_argument("--seed", type=Path, metavar="FILE",
-                          help="initial state (JSON; format: fgrevoke/emulator/seed.py)")
+                          help=f"initial state (JSON); a runnable example of every field: {EXAMPLE_FILE}")
     emulator.add_argument("--fault", action="append", default=[], metavar="ROUTE:STATUS[:COUNT]",
                           help="answer ROUTE (or * for all) with STATUS, COUNT times (default: always); repeatable")
     emulator.add_argument("--quiet", action="store_true", help="no request log on stderr")

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from typing import AbstractSet, Any, Callable, Collection, Dict, Hashable, List, Optional, Sequence, Tuple, Union
 
-from shared import clients, credentials, log, manifest, redaction, retry, scope, triggers
+from shared import clients, credentials, log, manifest, redaction, response_size, retry, scope, triggers
 from shared.errors import (
     ConfigurationError,
     ErrorCode,
@@ -486,7 +486,8 @@ def _audit(logger: Any, report: Optional[Report]) -> None:
 
 
 def _respond(kind: str, body: Dict[str, Any], status: int) -> Dict[str, Any]:
-    body = redaction.scrub(body)
+    body = response_size.fitted(redaction.scrub(body), asynchronous=kind in triggers.ASYNCHRONOUS,
+                                as_text=kind == triggers.APIG, correlation_id=log.bound("correlation_id"))
     if kind != triggers.APIG:
         return body
     return {"statusCode": status, "headers": {"Content-Type": "application/json"},

@@ -19,7 +19,7 @@ modelarts = load_function("modelarts_delete_authorizations")
 workspaceapp = load_function("workspaceapp_batch_delete_app_group_authorization")
 OTHER = "ap-southeast-1"
 PROJECTS = [(REGION, f"{index:x}" * 32) for index in range(1, 4)] + [(OTHER, f"{index:x}" * 32) for index in (8, 9)]
-PROPERTY = settings(max_examples=10 if FAST else 120, deadline=None,
+PROPERTY = settings(max_examples=10 if FAST else 300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 FAILING = {"denied", "unreachable", "not_attempted", "failed"}
 ROUTES = {"modelarts": ("modelarts.get_authorizations", "modelarts.delete_authorizations"),
@@ -28,9 +28,9 @@ ROUTES = {"modelarts": ("modelarts.get_authorizations", "modelarts.delete_author
 
 
 @pytest.fixture
-def regions(emulator, monkeypatch):
-    for service in ("MODELARTS", "WORKSPACE", "WORKSPACEAPP"):
-        monkeypatch.setenv(f"HUAWEICLOUD_SDK_REGION_{service}_AP_SOUTHEAST_1", emulator.endpoint)
+def regions(emulator, region_endpoints):
+    """Each region at an endpoint of its own: the journal tells where every call went."""
+    region_endpoints(REGION, OTHER)
     return emulator
 
 
@@ -76,6 +76,8 @@ def run(service: str, request: Dict[str, Any], scope: List[Tuple[str, str]], tri
 def test_no_call_outside_the_scope_and_no_success_over_a_failing_target(regions, service, scope, targets, holders,
                                                                         faults, trigger):
     regions.reset()
+    for region, project in PROJECTS:
+        regions.add_project(region, project)
     configure(regions, service, holders)
     for project, (kind, status) in faults.items():
         route = ROUTES[service][0 if kind == "list" else 1]
@@ -85,6 +87,7 @@ def test_no_call_outside_the_scope_and_no_success_over_a_failing_target(regions,
         request["targets"] = targets
     result, raised = run(service, request, scope, trigger)
     scoped = {project for _, project in scope}
+    assert {(call["region"], call["project_id"]) for call in regions.calls()} <= set(scope), "a call left its region"
     called = {call["project_id"] for call in regions.calls()}
     assert called <= scoped, f"calls reached {sorted(called - scoped)} outside the scope {sorted(scoped)}"
     if targets is not None:
@@ -108,5 +111,4 @@ def test_no_call_outside_the_scope_and_no_success_over_a_failing_target(regions,
                                         for call in regions.calls())
         if met and fault[1] in (401, 403):
             assert row["status"] == "denied", row
-        elif met:
-            assert row["status"] in FAILING, row
+        # a 5xx may still end done or nothing_held: a complete listing read afterwards is evidence (reconcile)

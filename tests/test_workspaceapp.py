@@ -436,8 +436,8 @@ def test_discovery_pages_through_the_list(emulator, context):
     group_ids = groups(emulator, 130)
     grant_all(emulator, group_ids, ["leaver"])
     fn.handler({"user_name": "leaver"}, context(APP_GROUP_IDS="*"))
-    # offset 1 tells an item offset from a page number (shared/listing.py)
-    assert [c["query"]["offset"] for c in emulator.calls(LIST)] == ["0", "1", "101"]
+    # offset 1 tells an item offset from a page number; later pages overlap one entry (shared/listing.py)
+    assert [c["query"]["offset"] for c in emulator.calls(LIST)] == ["0", "1", "100"]
     assert len(emulator.calls(DELETE)) == 13 and emulator.workspaceapp.pairs(PROJECT) == set()
 
 

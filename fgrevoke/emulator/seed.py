@@ -1,6 +1,7 @@
 """Initial state and faults for a standalone or embedded emulator, from files and command lines.
 
-A seed is a JSON object, or a list of them, one per project::
+A seed is a JSON object, or a list of them, one per project; ``docs/examples/seed.json`` uses every field and a
+test runs it::
 
     [{"project_id": "0f1e…", "region": "cn-north-4",
       "modelarts": {"authorizations": ["u-alice", {"user_id": "u-bob", "user_name": "bob"}]},

@@ -58,6 +58,7 @@ class Reply:
     body: Any = None
     headers: Dict[str, str] = field(default_factory=dict)
     raw: Optional[bytes] = None  # sent as-is (malformed bodies)
+    trickle: float = 0.0  # seconds between the body's bytes
 
 
 def error(status: int, code: str, message: str) -> Reply:
@@ -91,6 +92,10 @@ class Fault:
     times: Optional[int] = 1  # None: every matching request
     probability: float = 1.0
     when: Optional[Callable[[Request], bool]] = None
+    # Runs once the route has served this request, before the answer is sent: the service's state changes
+    # between two requests (another revocation removes an entry between two pages of a listing).
+    then: Optional[Callable[[Request], None]] = None
+    trickle: float = 0.0  # seconds between the answer's bytes: every read is quick, the whole answer is not
     hits: int = 0
 
 
@@ -326,9 +331,15 @@ class Emulator:
                     reply.headers["Retry-After"] = fault.retry_after
                 return reply
         try:
-            return self._call(handler, request)
+            reply = self._call(handler, request)
         except (ValueError, KeyError, TypeError, AttributeError) as problem:
             return error(400, "EMU.BadRequest", f"malformed request: {problem}")
+        if fault is not None and fault.then is not None:
+            with self._lock:
+                fault.then(request)
+        if fault is not None and fault.trickle:
+            reply.trickle = fault.trickle
+        return reply
 
     def _call(self, handler: Handler, request: Request) -> Reply:
         try:
@@ -478,7 +489,21 @@ def _write(http: BaseHTTPRequestHandler, reply: Reply) -> None:
         http.send_header("Connection", "close")
     http.end_headers()
     if payload and http.command != "HEAD":
-        http.wfile.write(payload)
+        if reply.trickle:
+            _trickle(http, payload, reply.trickle)
+        else:
+            http.wfile.write(payload)
+
+
+def _trickle(http: BaseHTTPRequestHandler, payload: bytes, pause: float) -> None:
+    """A byte at a time: every read of the client gets a byte within its timeout, the whole answer takes long."""
+    try:
+        for index in range(len(payload)):
+            http.wfile.write(payload[index:index + 1])
+            http.wfile.flush()
+            time.sleep(pause)
+    except OSError:  # the client gave up and closed the connection
+        http.close_connection = True
 
 
 def _drop(http: BaseHTTPRequestHandler, mid_response: bool) -> None:
