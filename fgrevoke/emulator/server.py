@@ -3,8 +3,8 @@ journal.
 
 One server answers for every region (``endpoint``); ``endpoint_for(region)`` is a listener of its own per region,
 so the journal tells which region's endpoint a request came to. A request signed by one account for a project of
-another account, or sent to one region's endpoint for a project of another region, is refused (403), as is an
-action ``deny`` switched off for a target.
+another account, or a project-level request (the project in its path) sent to one region's endpoint for a project of
+another region, is refused (403), as is an action ``deny`` switched off for a target.
 """
 
 from __future__ import annotations
