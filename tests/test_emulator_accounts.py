@@ -212,6 +212,11 @@ def test_a_denied_action_answers_403_in_that_target_only(member: Emulator) -> No
         GetAuthorizationsRequest()))
     assert (status, code) == (403, "EMU.AccessDenied")
     assert "modelarts:authorization:list" in member.calls()[-1]["response"]["error_msg"]
+    member.deny("modelarts", account_id=MEMBER)  # every ModelArts call of the member account
+    session = assume().credentials
+    keys = (session.access_key_id, session.secret_access_key, session.security_token)
+    assert refusal(lambda: modelarts(keys, MEMBER_PROJECT).get_authorizations(GetAuthorizationsRequest()))[0] == 403
+    modelarts((AK, SK, TOKEN), PROJECT).get_authorizations(GetAuthorizationsRequest())
     member.reset()
     assert member.denials == []
 

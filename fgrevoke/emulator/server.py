@@ -112,13 +112,13 @@ class Key(NamedTuple):
 class Denial:
     """An action a target refuses (403): its agency lacks the permission there. ``None`` matches any."""
 
-    action: str  # a route name (``modelarts.delete_authorizations``), an IAM action, or "*"
+    action: str  # a route name (``modelarts.delete_authorizations``), a service (``modelarts``), an IAM action, "*"
     project_id: Optional[str] = None
     account_id: Optional[str] = None
     region: Optional[str] = None
 
     def matches(self, request: Request, action: str) -> bool:
-        return (self.action in ("*", request.route, action)
+        return ((self.action in ("*", request.route, action) or request.route.startswith(self.action + "."))
                 and self.project_id in (None, request.project_id)
                 and self.account_id in (None, request.account_id)
                 and self.region in (None, request.region))
@@ -233,8 +233,8 @@ class Emulator:
 
     def deny(self, action: str, *, project_id: Optional[str] = None, account_id: Optional[str] = None,
              region: Optional[str] = None) -> Denial:
-        """From now on, ``action`` (a route name, an IAM action, or "*") answers 403 where the other arguments
-        match (None: anywhere): the agency lacks that permission in that target."""
+        """From now on, ``action`` (a route name, a service's every route, an IAM action, or "*") answers 403 where
+        the other arguments match (None: anywhere): the agency lacks that permission in that target."""
         denial = Denial(action, project_id, account_id, region)
         with self._lock:
             self.denials.append(denial)
