@@ -8,6 +8,7 @@ asynchronous failure semantics) lives here once.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 import time
@@ -26,7 +27,16 @@ from shared.errors import (
     TransientUpstreamFailure,
     UpstreamFailure,
 )
-from shared.outcomes import ALREADY_ABSENT, DELETED, FAILED, NOT_ATTEMPTED, Outcome, Report, Verdict
+from shared.outcomes import (
+    ALREADY_ABSENT,
+    DELETED,
+    FAILED,
+    FAILING_VERDICTS,
+    NOT_ATTEMPTED,
+    Outcome,
+    Report,
+    Verdict,
+)
 from shared.settings import Settings, SettingsSource
 
 _cold = True
@@ -483,6 +493,9 @@ def _audit(logger: Any, report: Optional[Report]) -> None:
         if len(items) > 1:
             record = {key: value for key, value in record.items() if key not in items[0].target}
         logger.info("revocation", targets=[item.target for item in items], **record)
+    for row in report.targets if report and report.scoped else ():  # TARGETS: one verdict record per target
+        logger.log(logging.WARNING if row["status"] in FAILING_VERDICTS else logging.INFO, "target.verdict",
+                   **{key: value for key, value in row.items() if key != "summary"}, items=row.get("summary"))
 
 
 def _respond(kind: str, body: Dict[str, Any], status: int) -> Dict[str, Any]:
