@@ -5,6 +5,7 @@ exit 2 — no traceback, and an env file's content (often a pasted key) never re
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import string
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -176,3 +178,31 @@ def test_emulator_help_points_to_the_runnable_seed_example():
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
         cli.main(["emulator", "--help"])
     assert EXAMPLE_FILE in out.getvalue() and (ROOT / EXAMPLE_FILE).is_file()
+
+
+def _places(node: object, path: Tuple[object, ...] = ()) -> List[Tuple[object, ...]]:
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    return [path] + [place for key, child in children for place in _places(child, path + (key,))]
+
+
+TEMPLATE = yaml.safe_load((ROOT / "template.yml").read_text(encoding="utf-8"))
+PLACES = [place for place in _places(TEMPLATE) if place]
+
+
+@FEW
+@given(place=st.sampled_from(PLACES), value=st.sampled_from([None, 5, "x", True, [], {}, [1], {"a": 1}, [None]]))
+def test_a_template_value_of_any_kind_is_reported_never_a_traceback(tmp_path, event, place, value):
+    """template.yml with one value replaced by one of another kind: validate says what is wrong (exit 1 or 2),
+    and the commands that read the template (event, invoke) fail in one line or run."""
+    changed = copy.deepcopy(TEMPLATE)
+    node = changed
+    for key in place[:-1]:
+        node = node[key]
+    node[place[-1]] = value
+    path = tmp_path / "template.yml"
+    path.write_text(yaml.safe_dump(changed))
+    for argv in (["validate", "--template", str(path)], ["event", MODELARTS, "direct", "--template", str(path)]):
+        code, _, err = fgrevoke(*argv)
+        assert code in (0, 1, 2), err
+        if code == 2:
+            assert len(err.strip().splitlines()) == 1, err
