@@ -20,11 +20,11 @@ import threading
 import time
 import uuid
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Dict, List, Optional, Set, Tuple
 from urllib.parse import parse_qs, urlsplit
 
-from fgrevoke import request_body, testkit
+from fgrevoke import local_http, testkit
 from fgrevoke.errors import ToolError
 from fgrevoke.local import Prepared
 
@@ -50,15 +50,14 @@ class Gateway:
     in use is known before the functions are prepared."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 3000,
-                 body_seconds: float = request_body.READ_SECONDS) -> None:
+                 body_seconds: float = local_http.READ_SECONDS) -> None:
         self.routes: Dict[str, Prepared] = {}
         self.body_seconds = body_seconds
         try:
-            self._server = ThreadingHTTPServer((host, port), _handler_class(self))
+            self._server = local_http.Server((host, port), _handler_class(self))
         except OSError as error:
             raise ToolError(f"cannot listen on {host}:{port}: {error.strerror or error}; pick another --port "
                             "(0 picks a free one)") from None
-        self._server.daemon_threads = True
         self._serving = False
         self._log_lock = threading.Lock()
 
@@ -155,8 +154,8 @@ def _handler_class(gateway: Gateway) -> type:
             refused = gateway.refusal(self.headers)
             if refused is None:
                 try:
-                    body = request_body.read(self, gateway.body_seconds)
-                except request_body.BadBody as problem:
+                    body = local_http.read(self, gateway.body_seconds)
+                except local_http.BadBody as problem:
                     refused = _error(400, "FGR.BadRequestBody", problem.message)
             if refused is not None:
                 self.close_connection = True  # the body, if any, was not read: the next request's start is unknown

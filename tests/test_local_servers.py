@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 import threading
+import time
 from typing import Dict, Iterator, List, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fgrevoke import request_body
+from fgrevoke import local_http
 from fgrevoke.emulator import Emulator
 from fgrevoke.serve import Gateway
 
@@ -113,7 +115,7 @@ def test_only_its_own_host_from_its_own_site_reaches_a_function(gateway, host, o
 
 # -- Content-Length ---------------------------------------------------------------------------------------
 MALFORMED_LENGTHS = [["-1"], ["abc"], ["1e3"], ["0x10"], ["+5"], ["5 5"], ["²"], [str(10 ** 30)],
-                     [str(request_body.MAX_BYTES + 1)], ["2", "2"], ["2", "3"]]
+                     [str(local_http.MAX_BYTES + 1)], ["2", "2"], ["2", "3"]]
 
 
 def servers(gateway: Gateway, emulator: Emulator) -> List[Tuple[str, int, str]]:
@@ -162,3 +164,25 @@ def test_any_content_length_gets_an_answer_never_a_hang(gateway, emulator, lengt
             assert status == 400 and json.loads(answer)["error_code"] == code, (name, lengths)
         else:
             assert status != 400 or json.loads(answer)["error_code"] != code, (name, lengths)
+
+
+def test_a_deeply_nested_body_is_400_from_the_emulator(emulator):
+    emulator.check_signatures = False
+    try:
+        deep = b"[" * 100_000 + b"]" * 100_000
+        status, _, body = exchange(port_of(emulator.endpoint), [("Host", "127.0.0.1"),
+                                                                ("Content-Length", str(len(deep)))], deep)
+    finally:
+        emulator.check_signatures = True
+    assert status == 400 and "nests too deep" in json.loads(body)["error_msg"]
+
+
+def test_a_client_that_resets_its_connection_is_no_traceback(gateway, emulator, capsys):
+    for _name, port, _ in servers(gateway, emulator):
+        for request in (b"POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{", b"POST /x HT"):
+            connection = socket.create_connection(("127.0.0.1", port))
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close: a reset
+            connection.sendall(request)
+            connection.close()
+    time.sleep(1.0)  # the servers' threads meet the reset
+    assert "Traceback" not in capsys.readouterr().err

@@ -10,11 +10,11 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
 from urllib.parse import unquote
 
-from fgrevoke import request_body
+from fgrevoke import local_http
 from fgrevoke.emulator import signature
 
 MASKED_HEADERS = ("authorization", "x-security-token")
@@ -31,7 +31,10 @@ class Request:
     route: str = ""
 
     def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8")) if self.body else None
+        try:
+            return json.loads(self.body.decode("utf-8")) if self.body else None
+        except RecursionError:  # as the services' JSON parsers refuse it: a malformed request
+            raise ValueError("the JSON body nests too deep") from None
 
     def arg(self, name: str) -> Optional[str]:
         values = self.query.get(name)
@@ -91,7 +94,7 @@ class Emulator:
         from fgrevoke.emulator.service import discover
 
         self.check_signatures = check_signatures
-        self.body_seconds = request_body.READ_SECONDS  # for a body to arrive once its headers have
+        self.body_seconds = local_http.READ_SECONDS  # for a body to arrive once its headers have
         self.credentials: Dict[str, Tuple[str, Optional[str]]] = {}
         self.journal: List[Dict[str, Any]] = []
         self.listeners: List[Callable[[Dict[str, Any]], None]] = []  # told of each journal entry (request log)
@@ -103,8 +106,7 @@ class Emulator:
         self._routes: List[Tuple[str, Pattern[str], str, Handler]] = []
         self.actions: Dict[str, str] = {}  # route -> the IAM action the real API requires
         self.services = {name: build(self) for name, build in discover().items()}  # emulator.<name> reaches one
-        self._server = ThreadingHTTPServer((host, port), _handler_class(self))
-        self._server.daemon_threads = True
+        self._server = local_http.Server((host, port), _handler_class(self))
         self._thread: Optional[threading.Thread] = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -178,8 +180,8 @@ class Emulator:
         raw_target = http.path
         path, _, query_text = raw_target.partition("?")
         try:
-            body, refused = request_body.read(http, self.body_seconds), None
-        except request_body.BadBody as problem:
+            body, refused = local_http.read(http, self.body_seconds), None
+        except local_http.BadBody as problem:
             body, refused = b"", error(400, "EMU.BadRequest", f"malformed request: {problem.message}")
             http.close_connection = True  # the body was not read: where the next request starts is unknown
         headers = {name.lower(): value for name, value in http.headers.items()}

@@ -1,13 +1,17 @@
-"""The body of a request to one of the local HTTP servers (``fgrevoke serve``, the emulator), read by its
-``Content-Length``. A length that is not one plain number, is given twice, is too large for a revocation request
-or is not followed by that many bytes in time is the client's mistake: a 400 answer naming it, then the
-connection closes (where the next request would start is unknown) — never a wait forever, nor a traceback."""
+"""What the local HTTP servers (``fgrevoke serve``, the emulator) share: reading a request's body by its
+``Content-Length``, and a server that takes a client going away in stride.
+
+A length that is not one plain number, is given twice, is too large for a revocation request or is not followed
+by that many bytes in time is the client's mistake: a 400 answer naming it, then the connection closes (where the
+next request would start is unknown) — never a wait forever, nor a traceback."""
 
 from __future__ import annotations
 
 import re
 import socket
-from http.server import BaseHTTPRequestHandler
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 MAX_BYTES = 10 * 1024 * 1024  # far above any request the functions take (APIG itself caps bodies lower)
 READ_SECONDS = 10.0  # for the announced bytes to arrive once the headers have
@@ -56,3 +60,15 @@ def read(http: BaseHTTPRequestHandler, seconds: float = READ_SECONDS) -> bytes:
     if len(body) != length:
         raise BadBody(f"Content-Length announced {length} bytes; they did not all arrive within {seconds:g} s")
     return body
+
+
+class Server(ThreadingHTTPServer):
+    """A threading HTTP server whose request threads end with the process, and for which a client that resets
+    or drops its connection is not an error: socketserver would print a traceback for it."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
