@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 from fgrevoke import local_http, testkit
-from fgrevoke.errors import ToolError
+from fgrevoke.errors import ToolError, listen_problem
 from fgrevoke.local import Prepared
 
 TRIGGER_TYPES = ("DEDICATEDGATEWAY", "APIG")
@@ -56,8 +56,7 @@ class Gateway:
         try:
             self._server = local_http.Server((host, port), _handler_class(self))
         except OSError as error:
-            raise ToolError(f"cannot listen on {host}:{port}: {error.strerror or error}; pick another --port "
-                            "(0 picks a free one)") from None
+            raise ToolError(listen_problem(host, port, error)) from None
         self._serving = False
         self._log_lock = threading.Lock()
 

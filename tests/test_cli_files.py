@@ -206,3 +206,16 @@ def test_a_template_value_of_any_kind_is_reported_never_a_traceback(tmp_path, ev
         assert code in (0, 1, 2), err
         if code == 2:
             assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("argv", [["serve", "--port", "70000"], ["emulator", "--access-key", "a", "--secret-key", "b",
+                                                                  "--port", "-1"]])
+def test_a_port_out_of_range_is_a_usage_error(argv):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2 and "is not a port from 0 to 65535" in err.getvalue()
+
+
+def test_a_log_file_that_cannot_be_written_is_a_usage_error(tmp_path):
+    assert "--log-file" in usage_error(["demo", "--log-file", str(tmp_path / "missing" / "demo.log")])
