@@ -3,7 +3,7 @@
 
 A length that is not one plain number, is given twice, is too large for a revocation request or is not followed
 by that many bytes in time is the client's mistake: a 400 answer naming it, then the connection closes (where the
-next request would start is unknown) — never a wait forever, nor a traceback."""
+next request would start is unknown) — never a wait forever, nor a traceback (docs/reference/local-http.md §1)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ template (e.g. ``/fgrevoke/modelarts/authorizations``). The body is passed Base6
 
 It answers only its own address: a request whose ``Host`` is another name (a web page that rebound its
 domain to 127.0.0.1) or that a browser marks as sent from another site (``Origin``, ``Sec-Fetch-Site``) is
-refused with 403 before any function runs, so a page a developer opens cannot make it revoke.
+refused with 403 before any function runs, so a page a developer opens cannot make it revoke. Browsers send
+``Origin`` with every POST and DELETE and pages cannot forge it (docs/reference/local-http.md §2).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from fgrevoke.local import Prepared
 
 TRIGGER_TYPES = ("DEDICATEDGATEWAY", "APIG")
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-SAME_SITE = ("same-origin", "none")  # Sec-Fetch-Site of a page of its own, or an address typed in the browser
+# Sec-Fetch-Site of a page of its own, or of an address typed in the browser (docs/reference/local-http.md §3)
+SAME_SITE = ("same-origin", "none")
 Answer = Tuple[int, Dict[str, str], bytes]  # status, headers, body
 
 
