@@ -13,7 +13,7 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-MAX_BYTES = 10 * 1024 * 1024  # far above any request the functions take (APIG itself caps bodies lower)
+MAX_BYTES = 10 * 2**20  # far above any request the functions take (the default; a server may allow more)
 READ_SECONDS = 10.0  # for the announced bytes to arrive once the headers have
 _DIGITS = re.compile(r"[0-9]{1,20}")
 
@@ -26,7 +26,7 @@ class BadBody(Exception):
         self.message = message
 
 
-def content_length(http: BaseHTTPRequestHandler) -> int:
+def content_length(http: BaseHTTPRequestHandler, max_bytes: int = MAX_BYTES) -> int:
     """The request's ``Content-Length`` (0 without one)."""
     values = http.headers.get_all("Content-Length") or []
     if http.headers.get("Transfer-Encoding"):
@@ -39,14 +39,14 @@ def content_length(http: BaseHTTPRequestHandler) -> int:
     if not _DIGITS.fullmatch(value):
         raise BadBody("Content-Length must be a whole number of bytes (digits only)")
     length = int(value)
-    if length > MAX_BYTES:
-        raise BadBody(f"Content-Length {length} is over the {MAX_BYTES} bytes a request may have here")
+    if length > max_bytes:
+        raise BadBody(f"Content-Length {length} is over the {max_bytes} bytes a request may have here")
     return length
 
 
-def read(http: BaseHTTPRequestHandler, seconds: float = READ_SECONDS) -> bytes:
-    """The request's body: exactly ``Content-Length`` bytes, arrived within ``seconds``."""
-    length = content_length(http)
+def read(http: BaseHTTPRequestHandler, seconds: float = READ_SECONDS, max_bytes: int = MAX_BYTES) -> bytes:
+    """The request's body: exactly ``Content-Length`` bytes, at most ``max_bytes``, arrived within ``seconds``."""
+    length = content_length(http, max_bytes)
     if not length:
         return b""
     previous = http.connection.gettimeout()

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from fgrevoke import local_http
 from fgrevoke.emulator import Emulator
+from fgrevoke.emulator.server import MAX_BODY_BYTES
 from fgrevoke.serve import Gateway
 
 HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
@@ -114,8 +115,8 @@ def test_only_its_own_host_from_its_own_site_reaches_a_function(gateway, host, o
 
 
 # -- Content-Length ---------------------------------------------------------------------------------------
-MALFORMED_LENGTHS = [["-1"], ["abc"], ["1e3"], ["0x10"], ["+5"], ["5 5"], ["²"], [str(10 ** 30)],
-                     [str(local_http.MAX_BYTES + 1)], ["2", "2"], ["2", "3"]]
+MALFORMED_LENGTHS = [["-1"], ["abc"], ["1e3"], ["0x10"], ["+5"], ["5 5"], ["2, 2"], ["²"], [str(10 ** 30)],
+                     [str(MAX_BODY_BYTES + 1)], ["2", "2"], ["2", "3"]]
 
 
 def servers(gateway: Gateway, emulator: Emulator) -> List[Tuple[str, int, str]]:
@@ -186,3 +187,13 @@ def test_a_client_that_resets_its_connection_is_no_traceback(gateway, emulator, 
             connection.close()
     time.sleep(1.0)  # the servers' threads meet the reset
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_each_server_caps_a_body_at_its_own_size(gateway, emulator):
+    """serve takes revocation requests (10 MiB is far above any); the emulator takes FunctionGraph code uploads."""
+    status, _, body = exchange(port_of(gateway.url), [own_host(gateway),
+                                                      ("Content-Length", str(local_http.MAX_BYTES + 1))])
+    assert status == 400 and "is over the" in json.loads(body)["error_msg"]
+    status, _, body = exchange(port_of(emulator.endpoint), [("Host", "127.0.0.1"),
+                                                            ("Content-Length", str(local_http.MAX_BYTES + 1))])
+    assert status == 400 and "did not all arrive" in json.loads(body)["error_msg"], "it waited for the upload"

@@ -18,6 +18,8 @@ from fgrevoke import local_http
 from fgrevoke.emulator import signature
 
 MASKED_HEADERS = ("authorization", "x-security-token")
+# FunctionGraph takes a 50 MB zip through the API (docs/reference/functiongraph.md §4), Base64-encoded in JSON.
+MAX_BODY_BYTES = 100 * 2**20
 
 
 @dataclass
@@ -180,7 +182,7 @@ class Emulator:
         raw_target = http.path
         path, _, query_text = raw_target.partition("?")
         try:
-            body, refused = local_http.read(http, self.body_seconds), None
+            body, refused = local_http.read(http, self.body_seconds, MAX_BODY_BYTES), None
         except local_http.BadBody as problem:
             body, refused = b"", error(400, "EMU.BadRequest", f"malformed request: {problem.message}")
             http.close_connection = True  # the body was not read: where the next request starts is unknown
