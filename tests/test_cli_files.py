@@ -147,6 +147,7 @@ def test_no_env_file_mistake_echoes_the_file(tmp_path, event, data, secret):
         assert f"line {len(before) + 1}: no '='" in err
 
 
+@pytest.mark.slow  # each example runs invoke against the embedded emulator when the bytes happen to parse
 @FEW
 @given(content=st.binary(min_size=1, max_size=64))
 def test_any_bytes_as_an_env_file_or_event_never_trace_back(tmp_path, event, content):
@@ -189,6 +190,7 @@ TEMPLATE = yaml.safe_load((ROOT / "template.yml").read_text(encoding="utf-8"))
 PLACES = [place for place in _places(TEMPLATE) if place]
 
 
+@pytest.mark.slow  # each example validates a whole template
 @FEW
 @given(place=st.sampled_from(PLACES), value=st.sampled_from([None, 5, "x", True, [], {}, [1], {"a": 1}, [None]]))
 def test_a_template_value_of_any_kind_is_reported_never_a_traceback(tmp_path, event, place, value):
