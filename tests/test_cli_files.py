@@ -71,6 +71,14 @@ def test_env_file_mistakes_name_the_line_never_its_content(tmp_path, event, line
     assert says in message and line[:12] not in message and SECRET[:12] not in message
 
 
+def test_a_file_saved_with_a_byte_order_mark_reads_as_utf8(tmp_path):
+    env_file, event = tmp_path / ".env", tmp_path / "event.json"
+    env_file.write_bytes("\ufeffDRY_RUN=true\n".encode())
+    event.write_bytes("\ufeff{\"user_id\": \"u-example\"}".encode())
+    code, out, err = fgrevoke("invoke", MODELARTS, "--emulator", "--event", str(event), "--env-file", str(env_file))
+    assert code == 0 and json.loads(out)["dry_run"] is True, err
+
+
 def test_a_setting_shaped_unknown_name_is_still_named(tmp_path, event):
     env_file = tmp_path / ".env"
     env_file.write_text("DRYRUN=false\n")
