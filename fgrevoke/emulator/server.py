@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Pattern, Tuple
 from urllib.parse import unquote
 
-from fgrevoke import request_body
+from fgrevoke import local_http
 from fgrevoke.emulator import signature
 from fgrevoke.emulator.accounts import DEFAULT_ACCOUNT, Directory, Project
 
@@ -29,6 +29,8 @@ MASKED_HEADERS = ("authorization", "x-security-token")
 # Keys in answers (STS AssumeAgency's session): the journal and the request log show them masked.
 MASKED_FIELDS = ("access_key_id", "secret_access_key", "security_token")
 REFUSED = "APIG.0302"  # the emulator's code for a request refused before the service sees it (403)
+# FunctionGraph takes a 50 MB zip through the API (docs/reference/functiongraph.md §4), Base64-encoded in JSON.
+MAX_BODY_BYTES = 100 * 2**20
 
 
 @dataclass
@@ -45,7 +47,10 @@ class Request:
     regional: bool = False  # its path names the project (a project-level service; IAM and STS are not)
 
     def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8")) if self.body else None
+        try:
+            return json.loads(self.body.decode("utf-8")) if self.body else None
+        except RecursionError:  # as the services' JSON parsers refuse it: a malformed request
+            raise ValueError("the JSON body nests too deep") from None
 
     def arg(self, name: str) -> Optional[str]:
         values = self.query.get(name)
@@ -132,7 +137,7 @@ class Emulator:
         from fgrevoke.emulator.service import discover
 
         self.check_signatures = check_signatures
-        self.body_seconds = request_body.READ_SECONDS  # for a body to arrive once its headers have
+        self.body_seconds = local_http.READ_SECONDS  # for a body to arrive once its headers have
         self.credentials: Dict[str, Key] = {}
         self.directory = Directory()
         self.journal: List[Dict[str, Any]] = []
@@ -271,8 +276,8 @@ class Emulator:
         raw_target = http.path
         path, _, query_text = raw_target.partition("?")
         try:
-            body, refused = request_body.read(http, self.body_seconds), None
-        except request_body.BadBody as problem:
+            body, refused = local_http.read(http, self.body_seconds, MAX_BODY_BYTES), None
+        except local_http.BadBody as problem:
             body, refused = b"", error(400, "EMU.BadRequest", f"malformed request: {problem.message}")
             http.close_connection = True  # the body was not read: where the next request starts is unknown
         headers = {name.lower(): value for name, value in http.headers.items()}
@@ -459,9 +464,7 @@ def _url(server: ThreadingHTTPServer) -> str:
 
 
 def _listener(address: Tuple[str, int], emulator: Emulator, region: Optional[str]) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(address, _handler_class(emulator, region))
-    server.daemon_threads = True
-    return server
+    return local_http.Server(address, _handler_class(emulator, region))
 
 
 def _query(text: str) -> Dict[str, List[str]]:
