@@ -5,7 +5,9 @@
 
 The removal answers 200 whether or not a pair existed, so its answer proves nothing about presence.
 Every pair's outcome rests on a listing: one complete ListAppGroupAuthorization per account
-(filtered by account; only exact name and type matches count, as the service's filter may be fuzzy).
+(filtered by account; only exact name and type matches count, as the service's filter may be fuzzy),
+or one per named group when that costs fewer pages (bulk offboarding). A user is its name in its
+domain, a user group its id: namesakes are separate targets.
 Pairs the service does not hold are ``already_absent`` and nothing is sent for them; pairs it holds
 are removed in the fewest calls (10 groups x 50 accounts each) and ``deleted`` on their call's 2xx.
 A user group is removed by its id (AccountInfo.id: "for the user group type, the user group ID is
