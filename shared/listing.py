@@ -30,20 +30,22 @@ MAX_TOTAL = 10 ** 9  # more entries than any project holds: a larger total is no
 
 def complete(fetch: Callable[[int], Any], *, items: str, total: str, what: str,
              max_offset: Optional[int] = None, key: Optional[str] = None,
-             keyless: Callable[[Entry], bool] = lambda _entry: False) -> List[Entry]:
+             keyless: Callable[[Entry], bool] = lambda _entry: False, item_offsets: bool = False) -> List[Entry]:
     """Every entry of a paged list; ``fetch(offset)`` returns one page's JSON body.
 
     ``key``: the field every entry must hold as non-empty text (an entry without it could be the very
     target, so the listing proves nothing), unless ``keyless`` says the entry is of a kind that has none.
+    ``item_offsets``: the API documents ``offset`` as an item index, so no request tells the readings apart
+    (were it a page number, the pages would not meet and the listing could not be told).
 
     A listing that moves while it is paged (another revocation between two pages) is read once more;
     if it moves again it is "cannot tell" (retryable), never evidence of absence."""
     try:
-        return _read_whole(fetch, items, total, what, max_offset, key, keyless)
+        return _read_whole(fetch, items, total, what, max_offset, key, keyless, item_offsets)
     except _Moved:
         pass
     try:
-        return _read_whole(fetch, items, total, what, max_offset, key, keyless)
+        return _read_whole(fetch, items, total, what, max_offset, key, keyless, item_offsets)
     except _Moved as moved:
         raise _incomplete(what, f"it changed while it was paged, twice in a row ({moved})", transient=True) from None
 
@@ -53,7 +55,7 @@ class _Moved(Exception):
 
 
 def _read_whole(fetch: Callable[[int], Any], items: str, total: str, what: str, max_offset: Optional[int],
-                key: Optional[str], keyless: Callable[[Entry], bool]) -> List[Entry]:
+                key: Optional[str], keyless: Callable[[Entry], bool], item_offsets: bool) -> List[Entry]:
     """One consistent reading: one total on every page, full pages before the last, nothing shifted.
 
     Under the item reading of ``offset`` each page after the first overlaps the last entry already read
@@ -61,7 +63,7 @@ def _read_whole(fetch: Callable[[int], Any], items: str, total: str, what: str, 
     left it shows the list shifted. Under the page reading no page may repeat an entry."""
     ordered: List[str] = []  # the entries' canonical texts, in listing order
     entries: List[Entry] = []
-    item_reading: Optional[bool] = None
+    item_reading: Optional[bool] = True if item_offsets else None
     expected: Optional[int] = None
     page_size: Optional[int] = None
     offset = 0
@@ -79,7 +81,7 @@ def _read_whole(fetch: Callable[[int], Any], items: str, total: str, what: str, 
         texts = [_canonical(entry) for entry in batch]
         if len(set(texts)) != len(texts):
             raise _Moved(f"a page at offset {offset} holds one entry twice")
-        if offset == 1:  # an overlap with the first page means offset counts items
+        if offset == 1 and not item_offsets:  # an overlap with the first page means offset counts items
             item_reading = bool(set(texts) & set(ordered))
         start = offset if item_reading else len(ordered)
         known = ordered[start:start + len(texts)]
@@ -130,6 +132,11 @@ def _page(body: Any, items: str, total: str, what: str) -> "tuple[List[Entry], i
     if not isinstance(batch, list) or not all(isinstance(entry, dict) for entry in batch):
         raise _incomplete(what, f"the answer's {items!r} is not a list of entries", transient=False)
     return batch, count
+
+
+def total_of(body: Any, total: str) -> Optional[int]:
+    """A page's total as a readable count, or None."""
+    return _whole_number(body.get(total)) if isinstance(body, dict) else None
 
 
 def _whole_number(value: Any) -> Optional[int]:

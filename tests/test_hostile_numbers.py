@@ -81,6 +81,7 @@ def test_a_hostile_number_is_an_upstream_answer_never_an_internal_error(emulator
     route, shape, fn, request = CASES[case]
     emulator.inject(route, status=200, raw_body=wire_body(shape, number), times=None)
     result = fn.handler(request, make_context())
+    assert emulator.calls(route), "the hostile answer was read"
     assert result.get("error_code") != "FGR.InternalError", result
     assert result["status"] != "error" or result["error_code"] == "FGR.UpstreamFailure"
     if case.endswith(("count", "total")) and not readable_count(number):

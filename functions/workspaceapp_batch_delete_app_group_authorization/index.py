@@ -5,7 +5,9 @@
 
 The removal answers 200 whether or not a pair existed, so its answer proves nothing about presence.
 Every pair's outcome rests on a listing: one complete ListAppGroupAuthorization per account
-(filtered by account; only exact name and type matches count, as the service's filter may be fuzzy).
+(filtered by account; only exact name and type matches count, as the service's filter may be fuzzy),
+or one per named group when that costs fewer pages (bulk offboarding). A user is its name in its
+domain, a user group its id: namesakes are separate targets.
 Pairs the service does not hold are ``already_absent`` and nothing is sent for them; pairs it holds
 are removed in the fewest calls (10 groups x 50 accounts each) and ``deleted`` on their call's 2xx.
 A user group is removed by its id (AccountInfo.id: "for the user group type, the user group ID is
@@ -22,7 +24,7 @@ import importlib.util
 import sys
 from dataclasses import replace
 from functools import partial
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 from shared import fields, listing, manifest, retry, runtime
 from shared.batching import grid
@@ -153,8 +155,11 @@ def revoke(invocation: runtime.Invocation) -> Report:
         return report
     client = invocation.client(WORKSPACEAPP)
     plans: Dict[Groups, List[Account]] = {}  # people holding the same groups are removed together
-    for account, found in zip(kept, bounded_map(partial(_holdings, invocation, client, groups), kept,
-                                                invocation.settings.max_concurrency)):
+    holdings = _holdings_by_group(invocation, client, groups, kept) if groups is not None else None
+    if holdings is None:
+        holdings = bounded_map(partial(_holdings, invocation, client, groups), kept,
+                               invocation.settings.max_concurrency)
+    for account, found in zip(kept, holdings):
         report.items.extend(found.outcomes)
         if found.held:
             plans.setdefault(found.held, []).append(account)
@@ -234,6 +239,89 @@ def _holdings(invocation: runtime.Invocation, client: Any, groups: Optional[List
                          if group not in holding))
 
 
+def _holdings_by_group(invocation: runtime.Invocation, client: Any, groups: List[str],
+                       accounts: List[Account]) -> Optional[List[Holding]]:
+    """Each group's authorizations read whole, when that costs fewer pages than one listing per person
+    (bulk offboarding: 1,000 people, 25 groups); None when it does not.
+
+    A person's listing costs a page at least; a group's costs count/100 pages. The first page of each
+    group tells its count, and is the first page of that group's listing if it is read."""
+    if len(groups) >= len(accounts):
+        return None
+    concurrency = invocation.settings.max_concurrency
+    first_pages = bounded_map(partial(_first_page_of_group, invocation, client), groups, concurrency)
+    pages = sum(-(-(listing.total_of(page, "count") or 1) // LIST_PAGE) if isinstance(page, dict) else 1
+                for page in first_pages)
+    if pages >= len(accounts):
+        return None
+    members = bounded_map(lambda pair: _members_of_group(invocation, client, pair[0], pair[1], accounts),
+                          list(zip(groups, first_pages)), concurrency)
+    return [_holding_in_groups(account, groups, members) for account in accounts]
+
+
+GroupMembers = Union[Set[Identity], retry.UpstreamCallFailed]
+
+
+def _holding_in_groups(account: Account, groups: List[str], members: List[GroupMembers]) -> Holding:
+    held = tuple(group for group, found in zip(groups, members) if isinstance(found, set) and account.key in found)
+    outcomes: List[Outcome] = []
+    for group, found in zip(groups, members):
+        if isinstance(found, retry.UpstreamCallFailed):
+            outcome = runtime.outcome_of_failure(_target(group, account), found.error)
+            outcome.details = dict(account.details)
+            if outcome.outcome == FAILED:
+                outcome.reason = "the application group's authorizations could not be listed, so nothing was removed"
+            outcomes.append(outcome)
+        elif account.key not in found:
+            reason = account.absent("in this application group")
+            outcomes.append(_outcome(group, account, ALREADY_ABSENT, reason=reason))
+    return Holding(held, tuple(outcomes))
+
+
+def _group_listing_request(group: str, offset: int) -> Any:
+    return WORKSPACEAPP.sdk().ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, app_group_id=group)
+
+
+def _first_page_of_group(invocation: runtime.Invocation, client: Any, group: str) -> Any:
+    """The group's first listing page, or why it could not be read (its listing then reads it again)."""
+    try:
+        return invocation.read(partial(client.list_app_group_authorization, _group_listing_request(group, 0)),
+                               operation="workspaceapp.list_app_group_authorization")
+    except retry.UpstreamCallFailed as failure:
+        return failure
+
+
+def _members_of_group(invocation: runtime.Invocation, client: Any, group: str, first_page: Any,
+                      accounts: List[Account]) -> GroupMembers:
+    """Which of ``accounts`` a complete listing of ``group`` holds, or why it could not be read whole."""
+    if isinstance(first_page, retry.UpstreamCallFailed):  # already read with every retry the policy allows
+        return first_page
+    unused = [first_page]
+
+    def page(offset: int) -> Any:
+        if offset == 0 and unused:  # a re-read after the listing moved fetches it afresh
+            return unused.pop()
+        return invocation.read(partial(client.list_app_group_authorization, _group_listing_request(group, offset)),
+                               operation="workspaceapp.list_app_group_authorization")
+
+    try:
+        entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization",
+                                   key="app_group_id", item_offsets=True)
+    except retry.UpstreamCallFailed as failure:
+        return failure
+    by_name: Dict[str, List[Dict[str, Any]]] = {}
+    by_id: Dict[str, List[Dict[str, Any]]] = {}
+    for entry in entries:
+        if str(entry.get("app_group_id")) != group:  # should the service's filter be loose
+            continue
+        by_name.setdefault(str(entry.get("account")), []).append(entry)
+        if entry.get("account_id"):
+            by_id.setdefault(str(entry["account_id"]), []).append(entry)
+    return {account.key for account in accounts
+            if any(_same_account(entry, account) for entry in by_name.get(account.name, []) +
+                   (by_id.get(account.info["id"], []) if account.kind == "USER_GROUP" else []))}
+
+
 def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) -> List[str]:
     """The groups this account is authorized in, from a complete ListAppGroupAuthorization."""
     sdk = WORKSPACEAPP.sdk()
@@ -247,7 +335,7 @@ def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) ->
                                operation="workspaceapp.list_app_group_authorization")
 
     entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization",
-                               key="app_group_id")
+                               key="app_group_id", item_offsets=True)
     return list(dict.fromkeys(str(entry["app_group_id"]) for entry in entries
                               if _same_account(entry, account) and entry.get("app_group_id")))
 
