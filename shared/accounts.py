@@ -40,7 +40,7 @@ def assume_agency(read: Read, client: Any, account_id: str, agency: str, session
     keys = answer.get("credentials") if isinstance(answer, dict) else None
     values = [keys.get(name) if isinstance(keys, dict) else None
               for name in ("access_key_id", "secret_access_key", "security_token")]
-    redaction.register(*[value for value in values if isinstance(value, str)])
+    redaction.register_for_invocation(*[value for value in values if isinstance(value, str)])
     if not all(isinstance(value, str) and value for value in values[:2]):
         raise retry.UpstreamCallFailed(retry.UpstreamError(
             "FGR.UnreadableAnswer", f"AssumeAgency for {agency_urn(account_id, agency)} answered without "
@@ -61,12 +61,13 @@ def projects(read: Read, client: Any, account_id: Optional[str], agency: Optiona
             clients.last_request_id(), 200, True), 1)
     found: List[scope.Target] = []
     for entry in entries:
-        if not isinstance(entry, dict) or entry.get("enabled") is False:
-            continue
-        project_id, name = entry.get("id"), entry.get("name")
-        if not isinstance(project_id, str) or not scope.PROJECT_PATTERN.fullmatch(project_id):
-            continue
-        region = name.split("_", 1)[0] if isinstance(name, str) else ""
-        if scope.REGION_PATTERN.fullmatch(region):
+        project_id, name = (entry.get("id"), entry.get("name")) if isinstance(entry, dict) else (None, None)
+        if not isinstance(project_id, str) or not scope.PROJECT_PATTERN.fullmatch(project_id) or \
+                not isinstance(name, str):  # a project that cannot be read may be the one the person is in
+            raise retry.UpstreamCallFailed(retry.UpstreamError(
+                "FGR.UnreadableAnswer", "KeystoneListAuthProjects answered an entry that is not a project (id and "
+                "name): the projects cannot be told", clients.last_request_id(), 200, True), 1)
+        region = name.split("_", 1)[0]
+        if entry.get("enabled") is not False and scope.REGION_PATTERN.fullmatch(region):
             found.append(scope.Target(region, project_id, account_id, agency))
-    return found
+    return list(dict.fromkeys(found))

@@ -60,6 +60,9 @@ class ErrorCode(str, Enum):
                                                            "told: nothing is reported gone on its word")
     NOT_ATTEMPTED = ("FGR.NotAttempted", "item", "no time was left in the invocation to start the call (outcome "
                                                  "not_attempted, retryable)")
+    NOT_OFFERED = ("FGR.NotOffered", "item", "TARGETS: the SDK's region table has no endpoint for a service a target "
+                                             "needs (STS, to reach a member account): the message names the "
+                                             "endpoint variable to set")
     STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "the listing after the removal still holds it (ModelArts "
                                                        "verify, and every offboarding: Workspace App lists the "
                                                        "person again after its 200)")

@@ -15,8 +15,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from shared import accounts, clients, retry, runtime, scope
 from shared.concurrency import bounded_map
 from shared.credentials import Credentials
-from shared.errors import RevokeError, ServiceNotOffered
-from shared.outcomes import Report, Verdict
+from shared.errors import ErrorCode, Refused, RevokeError, ServiceNotOffered
+from shared.outcomes import FAILING_VERDICTS, Report, Verdict
 
 Row = Dict[str, Any]
 
@@ -27,17 +27,20 @@ class _Reach:
     def __init__(self, base: runtime.Invocation) -> None:
         self.base = base
         self._sessions: Dict[Tuple[str, str], Any] = {}
+        self._locks: Dict[Tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def keys(self, account_id: Optional[str], agency: Optional[str]) -> Credentials:
+    def keys(self, account_id: Optional[str], agency: Optional[str], region: str) -> Credentials:
         """The keys for the account; raises ``retry.UpstreamCallFailed`` if AssumeAgency fails."""
         if account_id is None or agency is None:
             return self.base.keys()
-        with self._lock:  # concurrent targets of one account share one AssumeAgency call
+        with self._lock:
+            lock = self._locks.setdefault((account_id, agency), threading.Lock())
+        with lock:  # targets of one account share one AssumeAgency call; other accounts go side by side
             known = self._sessions.get((account_id, agency))
             if known is None:
                 try:
-                    known = accounts.assume_agency(self.base.read, self.base.client(clients.STS), account_id, agency,
+                    known = accounts.assume_agency(self.base.read, self._sts(region), account_id, agency,
                                                    _session_name(self.base), self.base.deadline.remaining())
                 except retry.UpstreamCallFailed as failure:
                     known = failure
@@ -46,15 +49,30 @@ class _Reach:
             raise known
         return known
 
+    def _sts(self, region: str) -> Any:
+        """STS in the function's region, else in the target's (STS answers at any regional endpoint)."""
+        for where in dict.fromkeys((self.base.settings.region, region)):
+            try:
+                return clients.client_for(clients.STS, replace(self.base.settings, region=where), self.base.keys())
+            except ServiceNotOffered:
+                continue
+        variable = f"HUAWEICLOUD_SDK_REGION_STS_{self.base.settings.region.upper().replace('-', '_')}"
+        raise retry.UpstreamCallFailed(retry.UpstreamError(
+            ErrorCode.NOT_OFFERED, f"the STS SDK has no endpoint in {self.base.settings.region} or {region}: give one "
+            f"with {variable}", None, None, False), 0)
+
 
 def _session_name(base: runtime.Invocation) -> str:
     # 2-128 of letters, digits and _+=,.@- (AssumeAgencyReqBody.agency_session_name)
     return "fgrevoke-" + base.operation.replace(".", "-")[:100]
 
 
-def every_target(base: runtime.Invocation, entries: Tuple[scope.Entry, ...], revoke: runtime.Revoke) -> Report:
+def every_target(base: runtime.Invocation, entries: Tuple[scope.Entry, ...],
+                 asked: Optional[Tuple[scope.Entry, ...]], revoke: runtime.Revoke) -> Report:
     reach = _Reach(base)
     targets, rows = _resolve(base, reach, entries)
+    if asked is not None:
+        targets = _asked(targets, rows, asked)
     report = base.report()
     runs = bounded_map(partial(_in_target, base, reach, revoke), targets, base.settings.target_concurrency)
     refused = [result for result in runs if isinstance(result, RevokeError)]
@@ -86,7 +104,7 @@ def _in_target(base: runtime.Invocation, reach: _Reach, revoke: runtime.Revoke,
             f"not started: {max(base.deadline.remaining(), 0.0):.1f} s of the invocation were left; a retry "
             "of the event will work on it"))
     try:
-        keys = reach.keys(target.account_id, target.agency)
+        keys = reach.keys(target.account_id, target.agency, target.region)
     except retry.UpstreamCallFailed as failure:
         return None, _unreachable_account(target, failure.error)
     invocation = runtime.Invocation(
@@ -127,29 +145,48 @@ def _unreachable_account(target: scope.Target, error: retry.UpstreamError) -> Ro
     return _failure_row(target, error, ["sts.assume_agency"])
 
 
+def _asked(targets: List[scope.Target], rows: List[Row], asked: Tuple[scope.Entry, ...]) -> List[scope.Target]:
+    """The resolved targets the request names; a project it names that the scope does not hold is refused (403),
+    unless discovery that could have found it failed (its row says so)."""
+    unknown = [item for item in asked if item.concrete and not any(item.matches(target) for target in targets)
+               and not any(row.get("account_id") == item.account_id and row["status"] in FAILING_VERDICTS
+                           for row in rows)]
+    if unknown:
+        raise Refused(f"target {unknown[0]} is not a project this function's scope holds (discovery did not find "
+                      "it): a request may narrow TARGETS, never widen it", field="targets")
+    return scope.within(targets, asked)
+
+
 def _resolve(base: runtime.Invocation, reach: _Reach,
              entries: Tuple[scope.Entry, ...]) -> Tuple[List[scope.Target], List[Row]]:
-    """The concrete targets, in the entries' order; a row for each account whose projects could not be read."""
+    """The concrete targets, in the entries' order; a row for each wildcard entry whose projects could not be read."""
     targets: List[scope.Target] = []
     rows: List[Row] = []
-    found: Dict[Tuple[Optional[str], Optional[str]], List[scope.Target]] = {}
+    found: Dict[Tuple[Optional[str], Optional[str]], Any] = {}  # account -> its projects, or why they are unknown
     for entry in entries:
         if entry.concrete:
             targets.append(entry.target())
             continue
         account = (entry.account_id, entry.agency)
         if account not in found:
-            found[account] = []
-            where = scope.Target(entry.region or scope.ANY, scope.ANY, *account)
-            try:
-                keys = reach.keys(*account)
-            except retry.UpstreamCallFailed as failure:
-                rows.append(_unreachable_account(where, failure.error))
-                continue
-            try:
-                client = clients.client_for(clients.IAM, base.settings, keys)
-                found[account] = accounts.projects(base.read, client, *account)
-            except retry.UpstreamCallFailed as failure:
-                rows.append(_failure_row(where, failure.error, ["iam.keystone_list_auth_projects"]))
+            found[account] = _projects(base, reach, account, entry.region or base.settings.region)
+        where = scope.Target(entry.region or scope.ANY, scope.ANY, *account)
+        if isinstance(found[account], tuple):  # each wildcard entry of the account says it was not resolved
+            rows.append(_unreachable_account(where, found[account][1]) if found[account][0] == "sts"
+                        else _failure_row(where, found[account][1], ["iam.keystone_list_auth_projects"]))
+            continue
         targets.extend(scope.within(found[account], [entry]))
     return list(dict.fromkeys(targets)), rows
+
+
+def _projects(base: runtime.Invocation, reach: _Reach, account: Tuple[Optional[str], Optional[str]],
+              region: str) -> Any:
+    """The account's projects (KeystoneListAuthProjects), or (the step, the error) that kept them unknown."""
+    try:
+        keys = reach.keys(account[0], account[1], region)
+    except retry.UpstreamCallFailed as failure:
+        return "sts", failure.error
+    try:
+        return accounts.projects(base.read, clients.client_for(clients.IAM, base.settings, keys), *account)
+    except retry.UpstreamCallFailed as failure:
+        return "iam", failure.error

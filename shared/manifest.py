@@ -190,7 +190,7 @@ def _number_text(number: Optional[float]) -> str:
 
 # -- the settings every function reads (shared/settings.py) ---------------------------------------------
 REGION = text("REGION", "the region of the services, e.g. cn-north-4", required=True,
-              pattern=r"^[a-z]{2}(-[a-z]+)+-\d+$", pattern_doc="a region id like cn-north-4")
+              pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$", pattern_doc="a region id like cn-north-4")
 PROJECT_ID = text("PROJECT_ID", "the project whose access is revoked; empty: the function's own project "
                                 "(RUNTIME_PROJECT_ID)", pattern=r"^[A-Za-z0-9_-]{1,64}$", pattern_doc="a project id")
 DRY_RUN = flag("DRY_RUN", "report what would be revoked, revoke nothing; a request can turn it on, never off",

@@ -6,10 +6,12 @@ short (error texts are truncated) must not carry the start of a token either.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import re
 import threading
-from typing import Any, FrozenSet, List, Optional
+from typing import Any, FrozenSet, Iterator, List, Optional
 
 MASK = "***"
 PIECE = 16
@@ -32,6 +34,46 @@ def register(*values: Optional[str]) -> None:
         _secrets.sort(key=len, reverse=True)  # mask a token before a key inside it
         _pieces = _pieces | {value[start:start + PIECE] for value in added
                              for start in range(len(value) - PIECE + 1)}
+
+
+# The secrets of one invocation only (member accounts' session keys): forgotten when it ends, so a warm
+# instance does not keep every session it ever assumed.
+_held: "contextvars.ContextVar[Optional[List[str]]]" = contextvars.ContextVar("fgrevoke_held_secrets", default=None)
+
+
+@contextlib.contextmanager
+def invocation_scoped() -> Iterator[None]:
+    """Secrets registered with ``register_for_invocation`` inside the block (its threads included: they run in
+    copies of this context) are forgotten when it ends, after the answer has been masked."""
+    held: List[str] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        _forget(held)
+
+
+def register_for_invocation(*values: Optional[str]) -> None:
+    """Mask ``values`` until the current invocation ends (kept for good outside ``invocation_scoped``)."""
+    held = _held.get()
+    with _lock:
+        new = [value for value in values if value and len(value) >= 4 and value not in _secrets]
+    register(*new)
+    if held is not None:
+        held.extend(new)
+
+
+def _forget(values: List[str]) -> None:
+    global _pieces
+    if not values:
+        return
+    with _lock:
+        for value in values:
+            if value in _secrets:
+                _secrets.remove(value)
+        _pieces = frozenset(value[start:start + PIECE] for value in _secrets
+                            for start in range(len(value) - PIECE + 1))
 
 
 def scrub(value: Any) -> Any:

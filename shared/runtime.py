@@ -33,6 +33,8 @@ from shared.outcomes import (
     FAILED,
     FAILING_VERDICTS,
     NOT_ATTEMPTED,
+    SKIPPED_IN_FORCE,
+    SKIPPED_PROTECTED,
     Outcome,
     Report,
     Verdict,
@@ -219,6 +221,12 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke,
     ignored with that reason instead of being refused as a malformed request. ``offboards`` may also
     be a function of the settings that says why IAM user deletions are ignored (None: act on them).
     """
+    with redaction.invocation_scoped():  # member accounts' session keys: masked until the answer is out
+        return _handle(event, context, operation, revoke, offboards)
+
+
+def _handle(event: Any, context: Any, operation: str, revoke: Revoke,
+            offboards: Union[bool, Callable[[SettingsSource], Optional[str]]]) -> Any:
     global _cold
     with _cold_lock:
         cold_start, _cold = _cold, False
@@ -266,18 +274,20 @@ def _run_request(payload: Any, trigger: triggers.Trigger, settings: Settings, so
         return payload
     try:
         _guard_project(payload, settings)
-        entries = scope.narrowed(settings.scope, scope.requested(payload))
+        asked = scope.requested(payload)
+        entries = scope.narrowed(settings.scope, asked)
         payload = {key: value for key, value in payload.items() if key != "targets"}
         base = Invocation(operation=operation, trigger=trigger, payload=payload, settings=settings,
                           source=source, context=context, deadline=deadline)
         if not settings.targets:  # the default scope: the function's own project, as it always was
             result = counted(base, revoke)
-            result.targets.append(verdict_row(base.target, result, base.denied))
+            # as before TARGETS: only an item's own 401/403 makes it denied (an optional verify's is a note)
+            result.targets.append(verdict_row(base.target, result, base.denied, any_refusal=False))
             place(result.items, base.target)
             return result
         from shared import fanout  # only TARGETS brings discovery, member accounts and their SDKs
 
-        return fanout.every_target(base, entries, revoke)
+        return fanout.every_target(base, entries, asked, revoke)
     except ConfigurationError:
         raise
     except RevokeError as error:
@@ -303,10 +313,11 @@ def place(items: List[Outcome], target: scope.Target) -> None:
 
 
 def verdict_row(target: scope.Target, report: Optional[Report] = None, denied: Sequence[str] = (),
-                 verdict: Optional[Verdict] = None, reason: Optional[str] = None) -> Dict[str, Any]:
+                 verdict: Optional[Verdict] = None, reason: Optional[str] = None,
+                 any_refusal: bool = True) -> Dict[str, Any]:
     """A target's row in the report: its verdict from its items, or the one given."""
     if verdict is None:
-        verdict, reason = verdict_of(report.items if report else [], denied)
+        verdict, reason = verdict_of(report.items if report else [], denied, any_refusal)
     row: Dict[str, Any] = {**target.fields(), "status": verdict}
     if reason:
         row["reason"] = reason
@@ -314,17 +325,26 @@ def verdict_row(target: scope.Target, report: Optional[Report] = None, denied: S
         row["denied_actions"] = sorted({manifest.action_for(call) or call for call in denied})
     if report is not None:
         row["summary"] = dict(Counter(str(item.outcome) for item in report.items))
+        row.update(report.details)  # e.g. a Workspace selection: what was listed and matched there
     return row
 
 
-def verdict_of(items: Sequence[Outcome], denied: Sequence[str]) -> Tuple[Verdict, Optional[str]]:
+def verdict_of(items: Sequence[Outcome], denied: Sequence[str],
+               any_refusal: bool = True) -> Tuple[Verdict, Optional[str]]:
+    """``any_refusal``: a 401/403 to any call of the target (its evidence after included) makes it denied;
+    without TARGETS only an item's own refusal does, as before."""
     failed = [item for item in items if item.outcome in (FAILED, NOT_ATTEMPTED)]
-    if denied and not any(item.upstream_status in (401, 403) for item in failed):  # e.g. the evidence after
+    if any_refusal and denied and not any(item.upstream_status in (401, 403) for item in failed):
         actions = sorted({manifest.action_for(call) or call for call in denied})
         return Verdict.DENIED, f"a call was answered 401/403: the agency lacks {', '.join(actions)} here"
     if not failed:
         if items and all(item.outcome == ALREADY_ABSENT for item in items):
-            return Verdict.NOTHING_HELD, "a complete listing (or the service's not-found answer) shows nothing held"
+            return Verdict.NOTHING_HELD, ("a complete listing (or the service's not-found answer) shows nothing "
+                                          "of what was asked held")
+        skipped = Counter(str(item.outcome) for item in items if item.outcome in (SKIPPED_PROTECTED, SKIPPED_IN_FORCE))
+        if skipped:  # left alone on purpose: not a failure, but not gone either
+            return Verdict.DONE, ("everything else asked is gone; left in place on purpose: "
+                                  + ", ".join(f"{count} {outcome}" for outcome, count in sorted(skipped.items())))
         return Verdict.DONE, None
     refused = [item for item in failed if item.upstream_status in (401, 403)]
     if refused:

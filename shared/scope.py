@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from shared.errors import InvalidRequest, Refused
 
 ANY = "*"
-REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")  # ASCII digits only: a region id is ASCII
 PROJECT_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ACCOUNT_PATTERN = re.compile(r"[A-Za-z0-9]{1,64}")
 # IAM agency names: letters, digits, spaces and -_. (IAM CreateAgency, docs/reference/account-wide.md)
@@ -116,18 +116,19 @@ def requested(payload: Dict[str, Any]) -> Optional[Tuple[Entry, ...]]:
 
 
 def narrowed(configured: Sequence[Entry], asked: Optional[Sequence[Entry]]) -> Tuple[Entry, ...]:
-    """The entries to act on: the request's, each within the configured scope (403 if not), or the scope."""
+    """The configured entries a request's ``targets`` touch (all of them without ``targets``).
+
+    An asked entry that no configured entry covers or lies within is refused (403) before any call. What is
+    acted on is then the configured scope, resolved, filtered by the asked entries (``within``): a project id
+    under a configured wildcard is acted on only if discovery finds it.
+    """
     if asked is None:
         return tuple(configured)
-    kept: List[Entry] = []
-    for item in asked:  # a wildcard asked over narrower entries keeps those entries
-        inside = [item] if any(scope.covers(item) for scope in configured) else \
-            [scope for scope in configured if item.covers(scope)]
-        if not inside:
+    for item in asked:
+        if not any(scope.covers(item) or item.covers(scope) for scope in configured):
             raise Refused(f"target {item} is outside this function's scope ({', '.join(map(str, configured))}): "
                           "a request may narrow TARGETS, never widen it", field="targets")
-        kept.extend(inside)
-    return tuple(dict.fromkeys(kept))
+    return tuple(scope for scope in configured if any(scope.covers(item) or item.covers(scope) for item in asked))
 
 
 def within(targets: Iterable[Target], entries: Sequence[Entry]) -> List[Target]:
