@@ -215,6 +215,9 @@ def test_report_shapes_apig_envelope_and_audit_lines(keys, tmp_path, capsys):
     capsys.readouterr()
     assert "requests" in envelope
     assert sorted(i["user_id"] for i in restore(tmp_path, capsys, envelope)["items"]) == ["u-2", "u-3"]
+    kept = {"timestamp": "2026-12-04T10:00:00.000Z+08:00", "request_context": {"request_id": "r-1"},
+            "response_context": {"status_code": 200, "function_error": ""}, "response_payload": json.dumps(apig)}
+    assert restore(tmp_path, capsys, kept)["items"][0]["user_id"] == "u-1"  # as the ReportBucket keeps it
     keys.modelarts.seed(PROJECT, "u-4")
     MODELARTS.handler({"user_id": "u-4"}, make_context())
     log = capsys.readouterr().out  # the function's audit log lines, as LTS keeps them

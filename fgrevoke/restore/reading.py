@@ -3,7 +3,8 @@
 Accepted, as one JSON document or as JSON lines (one per line): a function's report (``operation``,
 ``items``); an API Gateway response (``statusCode`` and ``body``, the report as JSON text); an event's
 envelope (``requests`` and ``items``); a refused event's ``completed_before_the_error``; an audit log line
-(``"event": "revocation"``, its ``targets`` each with their own ``restore``); or a list of any of these.
+(``"event": "revocation"``, its ``targets`` each with their own ``restore``); FunctionGraph's asynchronous result
+record, as the ReportBucket keeps it (``request_context``, ``response_payload``); or a list of any of these.
 Only ``deleted`` items were revoked: the others are counted, never restored.
 """
 
@@ -108,6 +109,15 @@ def _items(document: Any, source: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
         except ValueError:
             raise UsageError(f"{source}: the API Gateway response's body is not JSON") from None
         yield from _items(body, source)
+        return
+    if "response_payload" in document and "request_context" in document:  # FunctionGraph's async result (OBS)
+        payload = document["response_payload"]
+        if isinstance(payload, str):
+            try:
+                payload = json.loads(payload)
+            except ValueError:
+                raise UsageError(f"{source}: the asynchronous result's response_payload is not JSON") from None
+        yield from _items(payload, source)
         return
     if "completed_before_the_error" in document:
         yield from _items(document["completed_before_the_error"], source)
