@@ -35,3 +35,13 @@ def test_verbose_shows_the_log_lines_in_place():
     json_lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert any(line["event"] == "invocation.done" for line in json_lines)
     assert re.search(r"^   Asked: ", result.stdout, re.M)
+
+
+def test_the_demo_ends_with_an_oops_that_puts_everything_back():
+    """Every revocation of the demo restored from its own report: the listings are the ones from before."""
+    result = run_command("demo")
+    assert result.returncode == 0, result.stderr
+    oops = result.stdout[result.stdout.index("4. Oops"):]
+    assert oops.count("identical to before") == 3 and "DIFFERENT" not in oops
+    assert "Planned:  modelarts.delete_authorizations: 3 would_restore" in oops
+    assert re.search(r"Mapped: +policy-2 -> \S+ \(re-created access policy\)", oops)

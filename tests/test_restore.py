@@ -313,3 +313,18 @@ def test_no_restore_holds_a_key(keys, tmp_path, capsys):
     result = restore(tmp_path, capsys, report, "--yes")
     assert sorted((i["user_id"], i["outcome"]) for i in result["items"]) == [("u-1", "not_restorable"),
                                                                               ("u-2", "restored")]
+
+
+def test_a_policy_alike_to_one_that_stayed_is_still_restored(keys, tmp_path, capsys):
+    """Two policies with one definition; one is deleted. The one that stayed is not its re-creation."""
+    stays = keys.workspace.seed(PROJECT, "PRIVATE_ACCESS", is_enable=False)
+    goes = keys.workspace.seed(PROJECT, "PRIVATE_ACCESS", is_enable=False)
+    before = workspace_listing(keys)
+    report = WORKSPACE.handler({"policy_id_list": [goes]}, make_context())
+    assert report["items"][0]["restore"]["alike"] == [stays]
+    first = restore(tmp_path, capsys, report, "--yes")
+    assert first["items"][0]["outcome"] == "restored" and workspace_listing(keys) == before
+    assert first["items"][0]["new_policy_id"] not in (stays, goes)
+    second = restore(tmp_path, capsys, report, "--yes")
+    assert second["items"][0]["outcome"] == "already_present"
+    assert second["items"][0]["new_policy_id"] == first["items"][0]["new_policy_id"]

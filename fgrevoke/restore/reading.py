@@ -18,6 +18,7 @@ from fgrevoke.errors import UsageError
 from shared.undo import RESTORE, UNAVAILABLE
 
 PLACE_FIELDS = ("region", "project_id", "account_id", "agency")
+REVOKED_NOTHING = ("rejected", "error", "ignored")
 ITEM_NOISE = {"outcome", "reason", "upstream_request_id", "error_code", "error_msg", "retryable", "request", RESTORE,
               UNAVAILABLE}
 
@@ -130,6 +131,8 @@ def _items(document: Any, source: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
         return
     if "event" in document:  # another log line: not about a grant
         return
+    if isinstance(operation, str) and "items" not in document and document.get("status") in REVOKED_NOTHING:
+        return  # a refused, failed or ignored event: nothing was revoked
     if not isinstance(operation, str) or not isinstance(document.get("items"), list):
         raise UsageError(f"{source} is not a report of fgrevoke's functions: it has no operation and items")
     for item in document["items"]:

@@ -212,8 +212,10 @@ class WorkspacePolicies(Grants):
         policies = self._policies(caller, client)
         for step in steps:
             assert step.recipe is not None
+            older = set(step.recipe.get("alike") or ())  # listed when it was deleted: not its re-creation
             for policy in policies:
-                if policy["policy_id"] not in taken and self._matches(caller, client, step.recipe, policy):
+                if policy["policy_id"] not in taken | older and \
+                        self._matches(caller, client, step.recipe, policy):
                     taken.add(policy["policy_id"])
                     step.outcome, step.new_policy_id = ALREADY_PRESENT, str(policy["policy_id"])
                     step.reason = "ListAccessPolicies lists a policy with the same definition and objects"
