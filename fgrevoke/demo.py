@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, TextIO, Union
 
@@ -173,6 +174,44 @@ def workspace(story: Story, emulator: Emulator) -> None:
     story.line("Calls", [_call(c) for c in emulator.calls()])
 
 
+def account_wide(story: Story, emulator: Emulator) -> None:
+    handler = functions.load("modelarts_delete_authorizations").handler
+    story.part("4. Account-wide: a person leaves; their ModelArts authorization goes in every region and project "
+               "(TARGETS=*)")
+    home, home_project = "ap-southeast-1", "a" * 32  # where IAM traces land (CN-Hong Kong, international site)
+    places = [(REGION, PROJECT), (REGION, "b" * 32), (home, home_project), ("af-south-1", "c" * 32)]
+    for name, value in testkit.region_endpoints(emulator, sorted({region for region, _ in places})).items():
+        os.environ[name] = value
+    for region, project in places:
+        emulator.add_project(region, project)
+        emulator.modelarts.seed(project, "u-leaver")
+    denied = places[-1]
+    emulator.deny("modelarts:authorization:delete", project_id=denied[1])  # the agency was not granted there
+    story.line("There", [f"u-leaver authorized in {region}/{project[:8]}…" for region, project in places])
+    story.line("Note", f"the agency lacks modelarts:authorization:delete in {denied[0]}")
+    emulator.journal.clear()
+    story.line("Asked", [f"the HR system calls the function in {home} directly: {{\"user_id\": \"u-leaver\"}}",
+                         "(its TARGETS=* finds every project the agency can reach)"])
+    result = story.invoke(handler, {"user_id": "u-leaver"},
+                          context(REGION=home, PROJECT_ID=home_project, TARGETS="*"))
+    story.line("Verdicts", [f"{row['region']}/{str(row['project_id'])[:8]}…: {row['status']}"
+                            + (f" (lacks {', '.join(row['denied_actions'])})" if row.get("denied_actions") else "")
+                            for row in result["targets"]])
+    story.line("Report", f"{result['status']}: {_summary(result)}")
+    left = [f"{region}/{project[:8]}…" for region, project in places
+            if "u-leaver" in emulator.modelarts.user_ids(project)]
+    story.line("Remains", f"u-leaver authorized in {', '.join(left) or 'no project'}")
+    story.line("Calls", [f"{c['region']}: {c['method']} {c['route']} -> {c['status']}" for c in emulator.calls()])
+    story.line("Asked", f"CTS in {home}: the IAM deleteUser trace of u-leaver arrives too (asynchronous)")
+    try:
+        story.invoke(handler, testkit.cts_event("u-leaver", "leaver"),
+                     context(REGION=home, PROJECT_ID=home_project, TARGETS="*"))
+        story.line("Done", "(no failure raised)")
+    except Exception as error:  # an asynchronous trigger raises so the failure destination tells a person
+        story.line("Raised", [f"{type(error).__name__}, to the failure destination (a person is told):",
+                              *textwrap.wrap(str(error).split(": ", 1)[-1], 100)])
+
+
 def listings(emulator: Emulator) -> Dict[str, List[Dict[str, Any]]]:
     """What each service lists, ids and times aside (a re-created grant gets new ones)."""
     modelarts = [{k: v for k, v in e.items() if k != "create_time"}
@@ -186,16 +225,17 @@ def listings(emulator: Emulator) -> Dict[str, List[Dict[str, Any]]]:
              ("Workspace App authorizations", pairs))}
 
 
-def oops(story: Story, emulator: Emulator) -> None:
-    """Every revocation above was a mistake: ``fgrevoke restore`` puts back what each took, from its own report."""
+def oops(story: Story, emulator: Emulator, reports: List[Any]) -> None:
+    """The revocations of parts 1-3 were mistakes: ``fgrevoke restore`` puts back what each took, from its own
+    report, and the project's listings are again those from before part 1."""
     from fgrevoke.restore import plan as restoring
     from fgrevoke.restore import reading, services
     from shared.credentials import Credentials
 
-    story.part("4. Oops: HR sent the wrong names and the clean-up ran on a bad day (fgrevoke restore, from the "
-               "reports)")
-    document = reading.read(json.dumps(story.reports), "the demo's reports")
-    story.line("Read", f"{len(story.reports)} reports (as the ReportBucket keeps them): {len(document.revoked)} "
+    story.part("5. Oops: in parts 1-3 HR sent the wrong names and the clean-up ran on a bad day (fgrevoke restore, "
+               "from the reports)")
+    document = reading.read(json.dumps(reports), "the demo's reports")
+    story.line("Read", f"{len(reports)} reports (as the ReportBucket keeps them): {len(document.revoked)} "
                        f"revocations to put back, {document.other_items} items that revoked nothing")
     keys = Credentials(EMULATOR_KEYS.access_key, EMULATOR_KEYS.secret_key, EMULATOR_KEYS.security_token, "demo")
     emulator.journal.clear()
@@ -222,7 +262,7 @@ def _counts(summary: Dict[str, int]) -> str:
 
 
 def _summary(result: Dict[str, Any]) -> str:
-    return ", ".join(f"{outcome} {count}" for outcome, count in result["summary"].items())
+    return ", ".join(f"{outcome} {count}" for outcome, count in result["summary"].items() if outcome != "targets")
 
 
 def _call(call: Dict[str, Any]) -> str:
@@ -253,7 +293,9 @@ def run(verbose: bool = False, log_file: Optional[Path] = None) -> int:
         modelarts(story, emulator)
         workspaceapp(story, emulator)
         workspace(story, emulator)
-        oops(story, emulator)
+        home_reports = len(story.reports)  # the oops undoes parts 1-3 (their listings are compared)
+        account_wide(story, emulator)
+        oops(story, emulator, story.reports[:home_reports])
     finally:
         emulator.stop()
         if log is not out:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import importlib
 import math
-import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
@@ -48,6 +47,8 @@ STS = Service("huaweicloudsdksts.v1", "StsClient", "huaweicloudsdksts.v1.region.
 _lock = threading.Lock()
 _last_response = threading.local()
 _clients: Dict[Tuple[str, str], Tuple[str, Any]] = {}
+_region_lock = threading.Lock()
+_region_classes: Dict[str, Any] = {}  # region module -> its Region class, once imported whole
 
 
 def client_for(service: Service, settings: Settings, credentials: Credentials) -> Any:
@@ -67,12 +68,7 @@ def client_for(service: Service, settings: Settings, credentials: Credentials) -
 
 def _region(service: Service, settings: Settings) -> Any:
     """The service's Region, with the SDK's own endpoint override applied (looked up each time)."""
-    region_module = sys.modules.get(service.region_module)
-    if region_module is None:  # first use on this instance; later invocations skip the import machinery
-        service.sdk()  # the lazy package must exist before its region module is imported
-        with deferred_imports("yaml"):  # only read when a ~/.huaweicloud/regions.yaml exists
-            region_module = importlib.import_module(service.region_module)
-    region_class = getattr(region_module, service.region_class)
+    region_class = _region_classes.get(service.region_module) or _import_region_class(service)
     try:
         return region_class.value_of(settings.region)
     except KeyError:
@@ -80,6 +76,21 @@ def _region(service: Service, settings: Settings) -> Any:
         raise ServiceNotOffered(
             f"{service.client_class[:-6]} has no endpoint in region {settings.region!r}: check REGION, "
             f"or give one with {variable}", field="REGION") from None
+
+
+def _import_region_class(service: Service) -> Any:
+    """First use on this instance; later invocations skip the import machinery.
+
+    Under the lock: a concurrent first invocation must not find the region module in ``sys.modules``
+    while another thread is still running it (half-initialised, without its Region class)."""
+    with _region_lock:
+        region_class = _region_classes.get(service.region_module)
+        if region_class is None:
+            service.sdk()  # the lazy package must exist before its region module is imported
+            with deferred_imports("yaml"):  # only read when a ~/.huaweicloud/regions.yaml exists
+                region_module = importlib.import_module(service.region_module)
+            region_class = _region_classes[service.region_module] = getattr(region_module, service.region_class)
+        return region_class
 
 
 def _build(service: Service, settings: Settings, credentials: Credentials, region: Any) -> Any:
@@ -113,10 +124,11 @@ def _single_retry_layer(client: Any, pool_size: int) -> None:
     # The SDK mounts urllib3 Retry(total=retry_times, status_forcelist=[429]): on DELETE it eats a
     # 429 even with retry_times=0 and loses its body, request id and Retry-After (docs/reference/sdk.md §3, §7.4).
     # A plain adapter hands every response to the SDK's error mapping and shared.retry decides.
-    from requests.adapters import HTTPAdapter
+    # It also holds each call to its total deadline (shared/call_deadline.py).
+    from shared.call_deadline import WatchedAdapter
 
     session = client.get_http_client()._session
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    adapter = WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
 

@@ -54,13 +54,15 @@ class ErrorCode(str, Enum):
     UPSTREAM_ERROR = ("FGR.UpstreamError", "item", "the SDK failed in an unexpected way (not retried)")
     UNEXPECTED_STATUS = ("FGR.UnexpectedStatus", "item", "the service answered a status that is neither success "
                                                          "nor error (e.g. a 3xx)")
-    UNREADABLE_ANSWER = ("FGR.UnreadableAnswer", "item", "a listing answered with a body that is not JSON (retryable)")
+    UNREADABLE_ANSWER = ("FGR.UnreadableAnswer", "item", "an answer that cannot be read: a body that is not "
+                                                         "JSON, a number past float's range (retryable)")
     INCOMPLETE_LISTING = ("FGR.IncompleteListing", "item", "a listing could not be read whole, so absence cannot be "
                                                            "told: nothing is reported gone on its word")
     NOT_ATTEMPTED = ("FGR.NotAttempted", "item", "no time was left in the invocation to start the call (outcome "
                                                  "not_attempted, retryable)")
-    STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "ModelArts verify: GetAuthorizations still lists the user "
-                                                       "after the deletion")
+    STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "the listing after the removal still holds it (ModelArts "
+                                                       "verify, and every offboarding: Workspace App lists the "
+                                                       "person again after its 200)")
     AUTHORIZED_THROUGH_ALL_USERS = ("FGR.AuthorizedThroughAllUsers", "item",
                                     "ModelArts verify: the user's own authorization is gone, but the all-users "
                                     "authorization still covers them: revoke all-users to take the access away")

@@ -88,7 +88,7 @@ def _in_target(base: runtime.Invocation, reach: _Reach, revoke: runtime.Revoke,
     try:
         keys = reach.keys(target.account_id, target.agency)
     except retry.UpstreamCallFailed as failure:
-        return None, _failure_row(target, failure.error, ["sts.assume_agency"])
+        return None, _unreachable_account(target, failure.error)
     invocation = runtime.Invocation(
         operation=base.operation, trigger=base.trigger, payload=base.payload,
         settings=replace(base.settings, region=target.region, project_id=target.project_id),
@@ -107,12 +107,24 @@ def _in_target(base: runtime.Invocation, reach: _Reach, revoke: runtime.Revoke,
     return sub, runtime.verdict_row(target, sub, invocation.denied)
 
 
-def _failure_row(target: scope.Target, error: retry.UpstreamError, denied: List[str]) -> Row:
-    outcome = runtime.outcome_of_failure({}, error)
-    verdict, reason = runtime.verdict_of([outcome], denied)
+def _failure_row(target: scope.Target, error: retry.UpstreamError, calls: List[str]) -> Row:
+    """A target, or a discovery, whose call failed before any item: denied (naming the calls' actions),
+    unreachable or failed."""
+    denied = calls if error.status_code in (401, 403) else []
+    verdict, reason = runtime.verdict_of([runtime.outcome_of_failure({}, error)], denied)
     row = runtime.verdict_row(target, denied=denied, verdict=verdict, reason=reason)
     row["retryable"] = bool(error.transient)
     return row
+
+
+def _unreachable_account(target: scope.Target, error: retry.UpstreamError) -> Row:
+    """AssumeAgency failed: a missing (404) or untrusting (401/403) agency is denied, which a retry cannot fix."""
+    urn = accounts.agency_urn(target.account_id or "", target.agency or "")
+    if error.status_code in (401, 403, 404):
+        return runtime.verdict_row(target, denied=["sts.assume_agency"], verdict=Verdict.DENIED, reason=(
+            f"AssumeAgency on {urn} answered {error.status_code} {error.error_code}: the member account has no such "
+            "agency, or it does not trust this account, or the function's agency lacks sts:agencies:assume"))
+    return _failure_row(target, error, ["sts.assume_agency"])
 
 
 def _resolve(base: runtime.Invocation, reach: _Reach,
@@ -127,14 +139,17 @@ def _resolve(base: runtime.Invocation, reach: _Reach,
             continue
         account = (entry.account_id, entry.agency)
         if account not in found:
+            found[account] = []
+            where = scope.Target(entry.region or scope.ANY, scope.ANY, *account)
             try:
                 keys = reach.keys(*account)
+            except retry.UpstreamCallFailed as failure:
+                rows.append(_unreachable_account(where, failure.error))
+                continue
+            try:
                 client = clients.client_for(clients.IAM, base.settings, keys)
                 found[account] = accounts.projects(base.read, client, *account)
             except retry.UpstreamCallFailed as failure:
-                found[account] = []
-                where = scope.Target(entry.region or scope.ANY, scope.ANY, *account)
-                calls = base.denied or ["iam.keystone_list_auth_projects"]
-                rows.append(_failure_row(where, failure.error, calls))
+                rows.append(_failure_row(where, failure.error, ["iam.keystone_list_auth_projects"]))
         targets.extend(scope.within(found[account], [entry]))
     return list(dict.fromkeys(targets)), rows

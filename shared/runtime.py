@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from typing import AbstractSet, Any, Callable, Collection, Dict, Hashable, List, Optional, Sequence, Tuple, Union
 
-from shared import clients, credentials, log, manifest, redaction, retry, scope, triggers, undo
+from shared import clients, credentials, log, manifest, redaction, response_size, retry, scope, triggers, undo
 from shared.errors import (
     ConfigurationError,
     ErrorCode,
@@ -71,6 +71,11 @@ class Invocation:
     def offboarding(self) -> Optional[triggers.Offboarding]:
         return self.trigger.offboarding
 
+    @property
+    def checks_after(self) -> bool:
+        """An offboarding (CTS, EventGrid, SMN): each service lists again afterwards that the grants are gone."""
+        return self.trigger.kind in triggers.OFFBOARDING
+
     def keys(self) -> credentials.Credentials:
         with self._credentials_lock:
             if self._credentials is None:
@@ -125,7 +130,7 @@ class Invocation:
                 clients.last_request_id(), status, False), 1)
         try:
             return response.to_json_object()
-        except ValueError:
+        except (ValueError, ArithmeticError):
             raise retry.UpstreamCallFailed(retry.UpstreamError(
                 "FGR.UnreadableAnswer", f"{operation} answered with a body that is not JSON",
                 clients.last_request_id(), status, True), 1) from None
@@ -304,6 +309,9 @@ def verdict_row(target: scope.Target, report: Optional[Report] = None, denied: S
 
 def verdict_of(items: Sequence[Outcome], denied: Sequence[str]) -> Tuple[Verdict, Optional[str]]:
     failed = [item for item in items if item.outcome in (FAILED, NOT_ATTEMPTED)]
+    if denied and not any(item.upstream_status in (401, 403) for item in failed):  # e.g. the evidence after
+        actions = sorted({manifest.action_for(call) or call for call in denied})
+        return Verdict.DENIED, f"a call was answered 401/403: the agency lacks {', '.join(actions)} here"
     if not failed:
         if items and all(item.outcome == ALREADY_ABSENT for item in items):
             return Verdict.NOTHING_HELD, "a complete listing (or the service's not-found answer) shows nothing held"
@@ -482,7 +490,8 @@ def _audit(logger: Any, report: Optional[Report]) -> None:
 
 
 def _respond(kind: str, body: Dict[str, Any], status: int) -> Dict[str, Any]:
-    body = redaction.scrub(body)
+    body = response_size.fitted(redaction.scrub(body), asynchronous=kind in triggers.ASYNCHRONOUS,
+                                as_text=kind == triggers.APIG, correlation_id=log.bound("correlation_id"))
     if kind != triggers.APIG:
         return body
     return {"statusCode": status, "headers": {"Content-Type": "application/json"},

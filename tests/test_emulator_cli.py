@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from conftest import AK, SK
-from fgrevoke.emulator.seed import EXAMPLE_PROJECT
+from fgrevoke.emulator.seed import EXAMPLE_FILE, EXAMPLE_PROJECT
 from fgrevoke.testkit import Background, run_command
 
 pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
@@ -53,6 +53,22 @@ def test_seed_request_log_and_faults(tmp_path):
     requests = [line for line in emulator.stderr if " -> " in line]
     assert len([line for line in requests if "-> 503" in line]) == 1
     assert all(line.count("\n") == 1 for line in requests), "one line per request"
+
+
+def test_the_documented_seed_example_runs(tmp_path):
+    """docs/examples/seed.json, as docs/local-development.md runs it: every field it sets is what the functions
+    then find."""
+    with Background("emulator", "--port", "0", "--access-key", AK, "--secret-key", SK, "--seed", EXAMPLE_FILE,
+                    "--json") as emulator:
+        endpoint = json.loads(emulator.wait_for(r"^\{.*", stream="stdout").group(0))["endpoint"]
+        result = invoke(tmp_path, endpoint, "modelarts_delete_authorizations", {"user_ids": ["u-alice", "u-bob"]})
+        assert [item["outcome"] for item in result["items"]] == ["deleted", "deleted"]
+        result = invoke(tmp_path, endpoint, "workspace_batch_delete_access_policies",
+                        {"select": {"older_than_days": 90, "only_disabled": True}})
+        assert [item["policy_id"] for item in result["items"]] == ["policy-old-whitelist"]
+        result = invoke(tmp_path, endpoint, "workspaceapp_batch_delete_app_group_authorization",
+                        {"accounts": ["alice"], "app_group_ids": ["7001", "7002"]})
+        assert result["summary"] == {"deleted": 2}
 
 
 def test_a_seed_it_cannot_use_is_named(tmp_path):
