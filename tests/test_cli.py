@@ -20,7 +20,7 @@ from fgrevoke.testkit import Background, command_env, run_command
 pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
 
 MODELARTS = "modelarts_delete_authorizations"
-COMMANDS = ("demo", "emulator", "validate", "package", "event", "invoke", "serve", "deploy")
+COMMANDS = ("demo", "emulator", "validate", "package", "event", "invoke", "serve", "deploy", "restore")
 
 
 PROGRESS = re.compile(r"^(FunctionGraph \S+, project \S+$|\w+: (\S+\.zip is not built|installing|compiling|wrote) )")
@@ -82,6 +82,9 @@ def test_version_and_help():
     (["event", MODELARTS, "direct", "--request", '{"user_idz": 1}'], "would refuse this request"),
     (["event", "workspace_batch_delete_access_policies", "cts"], "does not act on cts events"),
     (["emulator", "--port", "0", "--access-key", "a", "--secret-key", "b", "--fault", "nowhere:503"], "no route"),
+    (["restore", "{tmp}/missing.json"], "missing.json: No such file"),
+    (["restore", "{tmp}/bad.json"], "is not JSON"),
+    (["restore", "{tmp}/event.json"], "not a report of fgrevoke's functions"),
 ])
 def test_mistakes_get_one_line_and_exit_2(tmp_path, event_file, argv, says):
     (tmp_path / "bad.json").write_text("{not json")

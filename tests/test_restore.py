@@ -328,3 +328,12 @@ def test_a_policy_alike_to_one_that_stayed_is_still_restored(keys, tmp_path, cap
     second = restore(tmp_path, capsys, report, "--yes")
     assert second["items"][0]["outcome"] == "already_present"
     assert second["items"][0]["new_policy_id"] == first["items"][0]["new_policy_id"]
+
+
+def test_a_report_cut_to_the_size_limit_says_where_the_rest_is(keys, tmp_path, capsys):
+    keys.modelarts.seed(PROJECT, "u-1")
+    report = MODELARTS.handler({"user_id": "u-1"}, make_context())
+    report["items_left_out"] = {"count": 3, "by_outcome": {"deleted": 3}, "note": "3 of 4 items are left out"}
+    result = restore(tmp_path, capsys, report)
+    assert result["reports_cut_short"] == ["3 of 4 items are left out"]
+    assert [item["user_id"] for item in result["items"]] == ["u-1"]

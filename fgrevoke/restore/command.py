@@ -80,12 +80,18 @@ def _announce(target: plan.Target) -> None:
 
 def _body(targets: List[plan.Target], document: reading.Reading, applied: bool, calls: int) -> Dict[str, Any]:
     return {"applied": applied, "summary": plan.summary(targets), "upstream_calls": calls,
-            "not_revoked_items": document.other_items,
+            "not_revoked_items": document.other_items, "reports_cut_short": document.left_out,
             "targets": [target.to_dict() for target in targets],
             "items": [step.to_dict() for target in targets for step in target.steps]}
 
 
 def _lines(body: Dict[str, Any]) -> str:
+    cut = [f"note: a report was cut short ({note}); restore those items from the 'revocation' log lines"
+           for note in body["reports_cut_short"]]
+    return "\n".join(cut + [_outcome_lines(body)])
+
+
+def _outcome_lines(body: Dict[str, Any]) -> str:
     if not body["items"]:
         return (f"nothing to restore: the report revoked nothing ({body['not_revoked_items']} item(s) were "
                 "dry runs, already absent, skipped or failed)")

@@ -60,14 +60,16 @@ class Reading:
     revoked: List[Revoked]
     other_items: int  # items that revoked nothing (dry run, already absent, skipped, failed...)
     documents: int
+    left_out: List[str]  # notes of reports cut to FunctionGraph's size limit: their items are in the log only
 
 
 def read(text: str, source: str) -> Reading:
     documents = list(_documents(text, source))
     revoked: Dict[str, Revoked] = {}
     other = 0
+    left_out: List[str] = []
     for document in documents:
-        for operation, item in _items(document, source):
+        for operation, item in _items(document, source, left_out):
             if item.get("outcome") != "deleted":
                 other += 1
                 continue
@@ -75,7 +77,7 @@ def read(text: str, source: str) -> Reading:
             revoked.setdefault(entry.key(), entry)  # a report and its audit lines name the same grant once
     if not documents:
         raise UsageError(f"{source} is empty: give a report a function returned, or its audit log lines")
-    return Reading(list(revoked.values()), other, len(documents))
+    return Reading(list(revoked.values()), other, len(documents), left_out)
 
 
 def _documents(text: str, source: str) -> Iterator[Any]:
@@ -97,10 +99,10 @@ def _documents(text: str, source: str) -> Iterator[Any]:
                              "or its audit log lines (JSON lines)") from None
 
 
-def _items(document: Any, source: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+def _items(document: Any, source: str, left_out: List[str]) -> Iterator[Tuple[str, Dict[str, Any]]]:
     if isinstance(document, list):
         for part in document:
-            yield from _items(part, source)
+            yield from _items(part, source, left_out)
         return
     if not isinstance(document, dict):
         raise UsageError(f"{source} holds {type(document).__name__} where a report (a JSON object) was expected")
@@ -109,7 +111,7 @@ def _items(document: Any, source: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
             body = json.loads(document["body"])
         except ValueError:
             raise UsageError(f"{source}: the API Gateway response's body is not JSON") from None
-        yield from _items(body, source)
+        yield from _items(body, source, left_out)
         return
     if "response_payload" in document and "request_context" in document:  # FunctionGraph's async result (OBS)
         payload = document["response_payload"]
@@ -118,12 +120,15 @@ def _items(document: Any, source: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
                 payload = json.loads(payload)
             except ValueError:
                 raise UsageError(f"{source}: the asynchronous result's response_payload is not JSON") from None
-        yield from _items(payload, source)
+        yield from _items(payload, source, left_out)
         return
     if "completed_before_the_error" in document:
-        yield from _items(document["completed_before_the_error"], source)
+        yield from _items(document["completed_before_the_error"], source, left_out)
         return
     operation = document.get("operation")
+    cut = document.get("items_left_out")
+    if isinstance(cut, dict) and cut.get("count"):
+        left_out.append(str(cut.get("note") or f"{cut['count']} items were left out of the report"))
     if document.get("event") == "revocation":  # an audit log line: each target with its own restore
         for target in document.get("targets") or []:
             if isinstance(target, dict) and isinstance(operation, str):
