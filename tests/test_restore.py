@@ -337,3 +337,38 @@ def test_a_report_cut_to_the_size_limit_says_where_the_rest_is(keys, tmp_path, c
     result = restore(tmp_path, capsys, report)
     assert result["reports_cut_short"] == ["3 of 4 items are left out"]
     assert [item["user_id"] for item in result["items"]] == ["u-1"]
+
+
+HOME, HK = "ap-southeast-1", "3d4e5f60718293a4b5c6d7e8f9a0b1c2"
+MEMBER, MEMBER_PROJECT = "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "5f60718293a4b5c6d7e8f9a0b1c2d3e4"
+
+
+def test_each_grant_goes_back_where_it_was_revoked_member_accounts_included(keys, region_endpoints, tmp_path,
+                                                                              capsys):
+    """A TARGETS revocation in two regions and a member account: each item is restored at its own region's
+    endpoint, in its own project, the member account's through its agency (STS AssumeAgency)."""
+    region_endpoints(REGION, HOME)
+    keys.add_project(REGION, PROJECT)
+    keys.add_project(HOME, HK)
+    keys.add_project(HOME, MEMBER_PROJECT, account_id=MEMBER)
+    keys.sts.add_agency(MEMBER, "OrgAccess")
+    for project in (PROJECT, HK, MEMBER_PROJECT):
+        keys.modelarts.seed(project, "u-leaver", content=f"agency-of-{project[:4]}")
+    before = {p: modelarts_of(keys, p) for p in (PROJECT, HK, MEMBER_PROJECT)}
+    report = MODELARTS.handler({"user_id": "u-leaver"}, make_context(
+        REGION=HOME, PROJECT_ID=HK, TARGETS=f"{REGION}/{PROJECT},{HOME}/{HK},{MEMBER}:OrgAccess@{HOME}/*"))
+    assert report["summary"]["deleted"] == 3
+    keys.journal.clear()
+    result = restore(tmp_path, capsys, report, "--yes")
+    assert {item["outcome"] for item in result["items"]} == {"restored"}, result["items"]
+    assert {p: modelarts_of(keys, p) for p in (PROJECT, HK, MEMBER_PROJECT)} == before
+    creates = keys.calls("modelarts.create_authorization")
+    assert {(c["region"], c["project_id"]) for c in creates} == {(REGION, PROJECT), (HOME, HK), (HOME, MEMBER_PROJECT)}
+    member = [c for c in creates if c["project_id"] == MEMBER_PROJECT]
+    assert member[0]["account_id"] == MEMBER and len(keys.calls("sts.assume_agency")) == 1
+    assert all(url in result["stderr"] for target in result["targets"] for url in target["endpoints"])
+
+
+def modelarts_of(emulator, project):
+    return sorted(({k: v for k, v in e.items() if k != "create_time"}
+                   for e in emulator.modelarts.authorizations.get(project, {}).values()), key=json.dumps)

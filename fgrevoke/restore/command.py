@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     fallback = reading.Place(args.region or settings.stage.region, settings.project_id)
     targets = plan.plan(document, fallback)
     caller = services.Caller()
-    plan.run(targets, _keys, apply=args.yes, announce=_announce, caller=caller)
+    plan.run(targets, _keys, apply=args.yes, announce=_announce, caller=caller, home=fallback)
     body = _body(targets, document, args.yes, caller.calls)
     print(json.dumps(redaction.scrub(body), indent=2, ensure_ascii=False) if args.json else _lines(body))
     return FAILURE if body["summary"].get(services.FAILED) else 0

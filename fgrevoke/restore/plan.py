@@ -65,9 +65,14 @@ def _steps(revoked: Revoked) -> List[Step]:
 
 
 def run(targets: List[Target], keys: Callable[[], Credentials], *, apply: bool, announce: Announce,
-        caller: Caller) -> None:
-    """Read each target's listing (and with ``apply``, create what is missing there)."""
+        caller: Caller, home: Optional[Place] = None) -> None:
+    """Read each target's listing (and with ``apply``, create what is missing there).
+
+    ``home``: a region and project of the keys' own account, where STS AssumeAgency is called for member
+    accounts (default: the first place of the own account's among the targets)."""
     sessions: Dict[Tuple[str, str], Credentials] = {}
+    home = home if home and home.region and home.project_id else \
+        next((t.place for t in targets if t.place.account_id is None and t.place.region and t.place.project_id), None)
     for target in targets:
         pending = [step for step in target.steps if step.outcome == WOULD_RESTORE]
         if not pending:
@@ -86,7 +91,7 @@ def run(targets: List[Target], keys: Callable[[], Credentials], *, apply: bool, 
             continue
         announce(target)
         try:
-            credentials = _keys_for(target.place, keys, settings, caller, sessions)
+            credentials = _keys_for(target.place, keys, home, caller, sessions)
             client = clients.client_for(grants.service, settings, credentials)
             grants.decide(caller, client, pending)
         except retry.UpstreamCallFailed as failure:
@@ -99,16 +104,20 @@ def run(targets: List[Target], keys: Callable[[], Credentials], *, apply: bool, 
             grants.apply(caller, client, missing)
 
 
-def _keys_for(place: Place, keys: Callable[[], Credentials], settings: Settings, caller: Caller,
+def _keys_for(place: Place, keys: Callable[[], Credentials], home: Optional[Place], caller: Caller,
               sessions: Dict[Tuple[str, str], Credentials]) -> Credentials:
     """The keys for the place: the command's own, or for a member account its agency's session (STS
-    AssumeAgency, assumed once per account and agency)."""
+    AssumeAgency, called in a project of the own account, once per account and agency)."""
     base = keys()
     if place.account_id is None or place.agency is None:
         return base
+    if home is None:
+        raise retry.UpstreamCallFailed(retry.UpstreamError(
+            "FGR.NoTarget", "a member account's agency is assumed in a project of your own account: give --region "
+                            "and --project-id (one of your own account's)", None, None, False), 1)
     known = sessions.get((place.account_id, place.agency))
     if known is None:
-        sts = clients.client_for(clients.STS, settings, base)
+        sts = clients.client_for(clients.STS, _settings(home), base)
         known = accounts.assume_agency(caller.read, sts, place.account_id, place.agency, SESSION_NAME, 3600.0)
         sessions[(place.account_id, place.agency)] = known
     return known
