@@ -4,6 +4,7 @@ for what is already there or was never taken, and says what it cannot put back a
 from __future__ import annotations
 
 import copy
+import io
 import json
 from typing import Any, Dict, List
 
@@ -372,3 +373,40 @@ def test_each_grant_goes_back_where_it_was_revoked_member_accounts_included(keys
 def modelarts_of(emulator, project):
     return sorted(({k: v for k, v in e.items() if k != "create_time"}
                    for e in emulator.modelarts.authorizations.get(project, {}).values()), key=json.dumps)
+
+
+def test_the_report_can_come_on_standard_input(keys, capsys, monkeypatch):
+    keys.modelarts.seed(PROJECT, "u-1")
+    report = MODELARTS.handler({"user_id": "u-1"}, make_context())
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(report)))
+    assert cli.main(["restore", "-", "--yes", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"] == {"restored": 1}
+    assert keys.modelarts.user_ids(PROJECT) == ["u-1"]
+
+
+def test_the_emulated_create_authorization_keeps_a_credential_grants_secret_key_out_of_the_listing(keys):
+    """CreateAuthorization as documented: a credential grant needs its secret key, which no listing shows."""
+    from shared import clients
+    from shared.credentials import Credentials
+    from shared.settings import Settings
+
+    settings = Settings(region=REGION, project_id=PROJECT, dry_run=False, log_level="INFO", max_concurrency=1,
+                        max_attempts=1, retry_base_delay=0.1, connect_timeout=5.0, read_timeout=5.0)
+    client = clients.client_for(clients.MODELARTS, settings, Credentials(AK, SK, TOKEN, "test"))
+    sdk = clients.MODELARTS.sdk()
+
+    def create(**body: str) -> int:
+        try:
+            return int(client.create_authorization(sdk.CreateAuthorizationRequest(
+                body=sdk.AuthorizationRequest(**body))).status_code)
+        except Exception as error:  # the SDK raises on 4xx
+            return int(getattr(error, "status_code", 0))
+
+    assert create(user_id="u-1", type="credential", content="AKCREDENTIAL0001") == 400
+    assert create(user_id="u-1", type="credential", content="AKCREDENTIAL0001", secret_key="SKcredential") == 200
+    assert create(user_id="u-2", type="AGENCY", content="team_agency", user_name="two") == 200
+    listed = client.get_authorizations(sdk.GetAuthorizationsRequest()).to_json_object()["auth"]
+    assert "SKcredential" not in json.dumps(listed)
+    assert {(e["user_id"], e["type"], e["user_name"]) for e in listed} == {("u-1", "credential", "u-1"),
+                                                                         ("u-2", "agency", "two")}
