@@ -410,3 +410,21 @@ def test_the_emulated_create_authorization_keeps_a_credential_grants_secret_key_
     assert "SKcredential" not in json.dumps(listed)
     assert {(e["user_id"], e["type"], e["user_name"]) for e in listed} == {("u-1", "credential", "u-1"),
                                                                          ("u-2", "agency", "two")}
+
+
+@pytest.mark.parametrize("served", [True, False])
+def test_a_policy_create_is_sent_once_and_a_lost_answer_is_settled_by_the_listing(keys, tmp_path, capsys, served):
+    """CreateAccessPolicy makes a new policy each time: never repeated. Its answer lost (a 503 after the service
+    acted, or before), the listing after it says whether the policy exists."""
+    policy_id = keys.workspace.seed(PROJECT, "PRIVATE_ACCESS", is_enable=False,
+                                    ip_list=[{"ip_address": "10.0.0.1", "subnet_mask": "255.255.255.255"}])
+    before = workspace_listing(keys)
+    report = WORKSPACE.handler({"policy_id_list": [policy_id]}, make_context())
+    keys.inject("workspace.create_access_policy", status=503, serve_first=served, times=None)
+    (item,) = restore(tmp_path, capsys, report, "--yes")["items"]
+    assert len(keys.calls("workspace.create_access_policy")) == 1, "a create is never repeated"
+    if served:
+        assert item["outcome"] == "restored" and "the listing after it shows the new policy" in item["reason"]
+        assert item["new_policy_id"] and workspace_listing(keys) == before
+    else:
+        assert item["outcome"] == "failed" and item["error_code"] and workspace_listing(keys) == []

@@ -6,6 +6,7 @@ Facts (the create APIs, what the listings return, what cannot be read back): doc
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
@@ -62,10 +63,11 @@ class Caller:
         self.calls = 0
         self.deadline = retry.Deadline(None)
 
-    def send(self, fn: Callable[[], Any]) -> Any:
+    def send(self, fn: Callable[[], Any], *, once: bool = False) -> Any:
+        """``once``: a call that is not safe to repeat (a create that makes a new object each time)."""
         def counted() -> None:
             self.calls += 1
-        return retry.call(fn, attempts=self.attempts, deadline=self.deadline, on_attempt=counted)
+        return retry.call(fn, attempts=1 if once else self.attempts, deadline=self.deadline, on_attempt=counted)
 
     def read(self, fn: Callable[[], Any], *, operation: str = "") -> Any:
         response = self.send(fn)
@@ -77,7 +79,7 @@ class Caller:
                 1) from None
 
 
-class Grants:
+class Grants(ABC):
     """What every service's restore does; each subclass is one function's grants."""
 
     operation: str
@@ -86,13 +88,13 @@ class Grants:
     def expand(self, revoked: Revoked) -> List[Step]:
         return [Step(revoked, revoked.what, revoked.recipe)]
 
+    @abstractmethod
     def decide(self, caller: Caller, client: Any, steps: List[Step]) -> None:
         """Read what is listed now; mark the steps already there (or in the way)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def apply(self, caller: Caller, client: Any, steps: List[Step]) -> None:
         """Create the ``WOULD_RESTORE`` steps again."""
-        raise NotImplementedError
 
 
 def _same(left: Any, right: Any) -> bool:
@@ -222,30 +224,43 @@ class WorkspacePolicies(Grants):
                     break
 
     def apply(self, caller: Caller, client: Any, steps: List[Step]) -> None:
+        """One create per policy, sent once (a repeat would make a second policy); the listing after it tells the
+        new id, and after a failed call, whether the policy was created all the same."""
         sdk = self.service.sdk()
         for step in steps:
             assert step.recipe is not None
             try:
                 known = {p["policy_id"] for p in self._policies(caller, client)}
-                definition = dict(step.recipe.get("policy") or {})
-                definition["ip_list"] = [sdk.IpInfo(**ip) for ip in definition.get("ip_list") or []]
-                body = sdk.CreateAccessPolicyReq(
-                    policy=sdk.AccessPolicyInfo(**definition),
-                    policy_objects_list=[sdk.AccessPolicyObjectInfo(**o)
-                                         for o in step.recipe.get("policy_objects_list") or []])
-                caller.send(partial(client.create_access_policy, sdk.CreateAccessPolicyRequest(body=body)))
+            except retry.UpstreamCallFailed as failure:
+                step.fail(failure.error, "ListAccessPolicies before CreateAccessPolicy (nothing was sent)")
+                continue
+            definition = dict(step.recipe.get("policy") or {})
+            definition["ip_list"] = [sdk.IpInfo(**ip) for ip in definition.get("ip_list") or []]
+            body = sdk.CreateAccessPolicyReq(
+                policy=sdk.AccessPolicyInfo(**definition),
+                policy_objects_list=[sdk.AccessPolicyObjectInfo(**o) for o in step.recipe.get("policy_objects_list")
+                                     or []])
+            try:
+                caller.send(partial(client.create_access_policy, sdk.CreateAccessPolicyRequest(body=body)), once=True)
             except retry.UpstreamCallFailed as failure:
                 step.fail(failure.error, "CreateAccessPolicy")
-                continue
-            step.outcome = RESTORED
-            try:  # the answer carries no id: the listing after it tells the new one
+            try:
                 fresh = [p for p in self._policies(caller, client) if p["policy_id"] not in known and
                          self._matches(caller, client, step.recipe, p)]
             except retry.UpstreamCallFailed as failure:
-                fresh, step.reason = [], f"created; its new id could not be read ({failure.error.error_code})"
+                if step.outcome != FAILED:
+                    step.outcome = RESTORED
+                    step.reason = f"created; its new id could not be read ({failure.error.error_code})"
+                continue
+            if step.outcome == FAILED and not fresh:
+                continue  # the failure stands: the listing after it shows no new policy
+            if step.outcome == FAILED:
+                step.reason = f"the call failed ({step.error_code}), but the listing after it shows the new policy"
+                step.error_code = step.error_msg = None
+            step.outcome = RESTORED
             if len(fresh) == 1:
                 step.new_policy_id = str(fresh[0]["policy_id"])
-            elif not step.reason:
+            else:
                 step.reason = f"created; the listing after it shows {len(fresh)} new matching policies"
 
 
