@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from fgrevoke import deploy_cli, project_config, user_files
-from fgrevoke.errors import FAILURE, ToolError, UsageError
+from fgrevoke.errors import FAILURE, ToolError, UsageError, listen_problem
 from fgrevoke.restore import command as restore
 
 
@@ -147,8 +147,7 @@ def _emulator(args: argparse.Namespace) -> int:
     try:
         emulator = Emulator(args.host, args.port)
     except OSError as error:
-        raise ToolError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}; pick another "
-                        "--port (0 picks a free one)") from None
+        raise ToolError(listen_problem(args.host, args.port, error)) from None
     emulator.add_credentials(args.access_key, args.secret_key, args.security_token)
     for index, project in enumerate(seeds):
         seed.apply(emulator, project, f"{args.seed}[{index}]" if len(seeds) > 1 else str(args.seed))
@@ -255,7 +254,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=f"Seed format: {EXAMPLE_FILE} uses every field and runs as is (--seed {EXAMPLE_FILE}); "
         "docs/local-development.md explains it.")
     emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8443, help="0 picks a free port (default: %(default)s)")
+    emulator.add_argument("--port", type=_port, default=8443, help="0 picks a free port (default: %(default)s)")
     emulator.add_argument("--access-key", required=True, help="access key the emulator accepts")
     emulator.add_argument("--secret-key", required=True, help="its secret key")
     emulator.add_argument("--security-token", help="the security token requests must carry, if any")
@@ -297,13 +296,20 @@ def _parser() -> argparse.ArgumentParser:
 
     gateway = commands.add_parser("serve", help="serve the functions over HTTP as API Gateway would call them")
     gateway.add_argument("--host", default="127.0.0.1")
-    gateway.add_argument("--port", type=int, default=3000, help="0 picks a free port (default: %(default)s)")
+    gateway.add_argument("--port", type=_port, default=3000, help="0 picks a free port (default: %(default)s)")
     _local_options(gateway)
     gateway.set_defaults(run=_serve)
 
     deploy_cli.add_commands(commands)
     restore.add_command(commands)
     return parser
+
+
+def _port(text: str) -> int:
+    """A TCP port for argparse: a bad one is its usage error (exit 2)."""
+    if not text.isascii() or not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port from 0 to 65535")
+    return int(text)
 
 
 def _local_options(parser: argparse.ArgumentParser) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Dict, Iterator, List, Optional, TextIO, Union
 from fgrevoke import functions, testkit
 from fgrevoke.emulator import Emulator
 from fgrevoke.emulator.seed import EXAMPLE_PROJECT
+from fgrevoke.errors import UsageError
 from fgrevoke.local import EMULATOR_KEYS, LOOPBACK
 from fgrevoke.testkit import LocalContext
 
@@ -281,7 +282,10 @@ def run(verbose: bool = False, log_file: Optional[Path] = None) -> int:
             handle, name = tempfile.mkstemp(prefix="fgrevoke-demo-", suffix=".log")
             os.close(handle)
             log_file = Path(name)
-        log = log_file.open("w", encoding="utf-8")
+        try:
+            log = log_file.open("w", encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"--log-file {log_file}: {error.strerror or error}") from None
         where = f"in {log_file} (JSON, as FunctionGraph ships them to LTS; --verbose shows them here)"
     story = Story(log, out)
     story.say("fgrevoke demo: the three functions' own code and the real Huawei Cloud SDK, over real HTTP,\n"

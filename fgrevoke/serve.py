@@ -8,7 +8,8 @@ template (e.g. ``/fgrevoke/modelarts/authorizations``). The body is passed Base6
 
 It answers only its own address: a request whose ``Host`` is another name (a web page that rebound its
 domain to 127.0.0.1) or that a browser marks as sent from another site (``Origin``, ``Sec-Fetch-Site``) is
-refused with 403 before any function runs, so a page a developer opens cannot make it revoke.
+refused with 403 before any function runs, so a page a developer opens cannot make it revoke. Browsers send
+``Origin`` with every POST and DELETE and pages cannot forge it (docs/reference/local-http.md §2).
 """
 
 from __future__ import annotations
@@ -20,17 +21,18 @@ import threading
 import time
 import uuid
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Dict, List, Optional, Set, Tuple
 from urllib.parse import parse_qs, urlsplit
 
-from fgrevoke import request_body, testkit
-from fgrevoke.errors import ToolError
+from fgrevoke import local_http, testkit
+from fgrevoke.errors import ToolError, listen_problem
 from fgrevoke.local import Prepared
 
 TRIGGER_TYPES = ("DEDICATEDGATEWAY", "APIG")
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-SAME_SITE = ("same-origin", "none")  # Sec-Fetch-Site of a page of its own, or an address typed in the browser
+# Sec-Fetch-Site of a page of its own, or of an address typed in the browser (docs/reference/local-http.md §3)
+SAME_SITE = ("same-origin", "none")
 Answer = Tuple[int, Dict[str, str], bytes]  # status, headers, body
 
 
@@ -50,15 +52,13 @@ class Gateway:
     in use is known before the functions are prepared."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 3000,
-                 body_seconds: float = request_body.READ_SECONDS) -> None:
+                 body_seconds: float = local_http.READ_SECONDS) -> None:
         self.routes: Dict[str, Prepared] = {}
         self.body_seconds = body_seconds
         try:
-            self._server = ThreadingHTTPServer((host, port), _handler_class(self))
+            self._server = local_http.Server((host, port), _handler_class(self))
         except OSError as error:
-            raise ToolError(f"cannot listen on {host}:{port}: {error.strerror or error}; pick another --port "
-                            "(0 picks a free one)") from None
-        self._server.daemon_threads = True
+            raise ToolError(listen_problem(host, port, error)) from None
         self._serving = False
         self._log_lock = threading.Lock()
 
@@ -155,8 +155,8 @@ def _handler_class(gateway: Gateway) -> type:
             refused = gateway.refusal(self.headers)
             if refused is None:
                 try:
-                    body = request_body.read(self, gateway.body_seconds)
-                except request_body.BadBody as problem:
+                    body = local_http.read(self, gateway.body_seconds)
+                except local_http.BadBody as problem:
                     refused = _error(400, "FGR.BadRequestBody", problem.message)
             if refused is not None:
                 self.close_connection = True  # the body, if any, was not read: the next request's start is unknown

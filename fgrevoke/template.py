@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
 
-from fgrevoke import user_files
+from fgrevoke import template_shape, user_files
 from fgrevoke.errors import UsageError
 from fgrevoke.functions import ROOT
 
@@ -110,6 +110,9 @@ def load(path: Path = TEMPLATE, overrides: Optional[Mapping[str, str]] = None) -
     raw = read(path)
     if not isinstance(raw, dict):
         raise TemplateError(f"{path}: not a YAML mapping")
+    wrong = template_shape.problem(raw)
+    if wrong:
+        raise TemplateError(f"{path}: {wrong}")
     parameters = raw.get("Parameters") or {}
     values = {name: str((spec or {}).get("Default", "")) for name, spec in parameters.items()}
     for name, value in (overrides or {}).items():

@@ -14,9 +14,10 @@ Parsed = TypeVar("Parsed")
 
 
 def read_text(path: Path, option: str) -> str:
-    """The file as UTF-8 text; ``option`` (e.g. ``--event``) names where the user gave it."""
+    """The file as UTF-8 text, without the byte-order mark some Windows editors write; ``option`` (e.g.
+    ``--event``) names where the user gave it."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise UsageError(f"{option} {path}: {error.strerror or error}") from None
     except UnicodeDecodeError as error:

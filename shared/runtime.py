@@ -8,6 +8,7 @@ asynchronous failure semantics) lives here once.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 import time
@@ -26,7 +27,16 @@ from shared.errors import (
     TransientUpstreamFailure,
     UpstreamFailure,
 )
-from shared.outcomes import ALREADY_ABSENT, DELETED, FAILED, NOT_ATTEMPTED, Outcome, Report, Verdict
+from shared.outcomes import (
+    ALREADY_ABSENT,
+    DELETED,
+    FAILED,
+    FAILING_VERDICTS,
+    NOT_ATTEMPTED,
+    Outcome,
+    Report,
+    Verdict,
+)
 from shared.settings import Settings, SettingsSource
 
 _cold = True
@@ -487,6 +497,9 @@ def _audit(logger: Any, report: Optional[Report]) -> None:
         targets = [{**item.target, **{key: item.details[key] for key in undo.PER_TARGET if key in item.details}}
                    for item in items]
         logger.info("revocation", targets=targets, **record)
+    for row in report.targets if report and report.scoped else ():  # TARGETS: one verdict record per target
+        logger.log(logging.WARNING if row["status"] in FAILING_VERDICTS else logging.INFO, "target.verdict",
+                   **{key: value for key, value in row.items() if key != "summary"}, items=row.get("summary"))
 
 
 def _respond(kind: str, body: Dict[str, Any], status: int) -> Dict[str, Any]:

@@ -82,6 +82,11 @@ def test_version_and_help():
     (["event", MODELARTS, "direct", "--request", '{"user_idz": 1}'], "would refuse this request"),
     (["event", "workspace_batch_delete_access_policies", "cts"], "does not act on cts events"),
     (["emulator", "--port", "0", "--access-key", "a", "--secret-key", "b", "--fault", "nowhere:503"], "no route"),
+    (["invoke", MODELARTS, "--event", "{tmp}/deep.json", "--emulator"], "nests JSON too deep to read"),
+    (["invoke", MODELARTS, "--event", "{tmp}/event.json", "--env-file", "{tmp}/latin1.env"], "is not UTF-8"),
+    (["invoke", MODELARTS, "--event", "{tmp}/event.json", "--env-file", "{tmp}/pasted.env"], ".env, line 2: no '='"),
+    (["validate", "--param", "Nope=1"], "unknown parameter 'Nope'"),
+    (["validate", "--param", "DryRun"], "--param takes Name=value"),
     (["restore", "{tmp}/missing.json"], "missing.json: No such file"),
     (["restore", "{tmp}/bad.json"], "is not JSON"),
     (["restore", "{tmp}/event.json"], "not a report of fgrevoke's functions"),
@@ -89,8 +94,12 @@ def test_version_and_help():
 def test_mistakes_get_one_line_and_exit_2(tmp_path, event_file, argv, says):
     (tmp_path / "bad.json").write_text("{not json")
     (tmp_path / "typo.env").write_text("DRYRUN=false\n")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "latin1.env").write_bytes("PROTECTED_USER_IDS=ren\u00e9\n".encode("latin-1"))
+    (tmp_path / "pasted.env").write_text("DRY_RUN=true\nsk-Zr8q2LmW0pXy5Tn3Vb7Kd1Hf9Gj4\n")
     result = run_command(*[arg.replace("{tmp}", str(tmp_path)) for arg in argv])
     assert says in one_line_error(result, 2)
+    assert "Zr8q2LmW0pXy" not in result.stdout + result.stderr, "an env file's content is never echoed"
 
 
 def test_argparse_usage_errors_keep_exit_2():

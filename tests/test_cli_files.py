@@ -5,6 +5,7 @@ exit 2 — no traceback, and an env file's content (often a pasted key) never re
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import string
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,6 +69,14 @@ def test_env_file_mistakes_name_the_line_never_its_content(tmp_path, event, line
     env_file.write_text(f"DRY_RUN=true\n{line}\n")
     message = usage_error(invoke_with_env(event, env_file))
     assert says in message and line[:12] not in message and SECRET[:12] not in message
+
+
+def test_a_file_saved_with_a_byte_order_mark_reads_as_utf8(tmp_path):
+    env_file, event = tmp_path / ".env", tmp_path / "event.json"
+    env_file.write_bytes("\ufeffDRY_RUN=true\n".encode())
+    event.write_bytes("\ufeff{\"user_id\": \"u-example\"}".encode())
+    code, out, err = fgrevoke("invoke", MODELARTS, "--emulator", "--event", str(event), "--env-file", str(env_file))
+    assert code == 0 and json.loads(out)["dry_run"] is True, err
 
 
 def test_a_setting_shaped_unknown_name_is_still_named(tmp_path, event):
@@ -145,6 +155,7 @@ def test_no_env_file_mistake_echoes_the_file(tmp_path, event, data, secret):
         assert f"line {len(before) + 1}: no '='" in err
 
 
+@pytest.mark.slow  # each example runs invoke against the embedded emulator when the bytes happen to parse
 @FEW
 @given(content=st.binary(min_size=1, max_size=64))
 def test_any_bytes_as_an_env_file_or_event_never_trace_back(tmp_path, event, content):
@@ -176,3 +187,45 @@ def test_emulator_help_points_to_the_runnable_seed_example():
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
         cli.main(["emulator", "--help"])
     assert EXAMPLE_FILE in out.getvalue() and (ROOT / EXAMPLE_FILE).is_file()
+
+
+def _places(node: object, path: Tuple[object, ...] = ()) -> List[Tuple[object, ...]]:
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    return [path] + [place for key, child in children for place in _places(child, path + (key,))]
+
+
+TEMPLATE = yaml.safe_load((ROOT / "template.yml").read_text(encoding="utf-8"))
+PLACES = [place for place in _places(TEMPLATE) if place]
+
+
+@pytest.mark.slow  # each example validates a whole template
+@FEW
+@given(place=st.sampled_from(PLACES), value=st.sampled_from([None, 5, "x", True, [], {}, [1], {"a": 1}, [None]]))
+def test_a_template_value_of_any_kind_is_reported_never_a_traceback(tmp_path, event, place, value):
+    """template.yml with one value replaced by one of another kind: validate says what is wrong (exit 1 or 2),
+    and the commands that read the template (event, invoke) fail in one line or run."""
+    changed = copy.deepcopy(TEMPLATE)
+    node = changed
+    for key in place[:-1]:
+        node = node[key]
+    node[place[-1]] = value
+    path = tmp_path / "template.yml"
+    path.write_text(yaml.safe_dump(changed))
+    for argv in (["validate", "--template", str(path)], ["event", MODELARTS, "direct", "--template", str(path)]):
+        code, _, err = fgrevoke(*argv)
+        assert code in (0, 1, 2), err
+        if code == 2:
+            assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("argv", [["serve", "--port", "70000"], ["emulator", "--access-key", "a", "--secret-key", "b",
+                                                                  "--port", "-1"]])
+def test_a_port_out_of_range_is_a_usage_error(argv):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2 and "is not a port from 0 to 65535" in err.getvalue()
+
+
+def test_a_log_file_that_cannot_be_written_is_a_usage_error(tmp_path):
+    assert "--log-file" in usage_error(["demo", "--log-file", str(tmp_path / "missing" / "demo.log")])

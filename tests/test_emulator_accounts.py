@@ -48,11 +48,11 @@ def accounts(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Em
     yield emulator
 
 
-def iam(keys: Any = None) -> Any:
+def iam(keys: Any = None, region: str = REGION) -> Any:
     """An IamClient signing as the test keys (the default account), or as ``keys`` of the member account."""
     credentials = (BasicCredentials(AK, SK, PROJECT).with_security_token(TOKEN) if keys is None
                    else GlobalCredentials(keys[0], keys[1], MEMBER))
-    return IamClient.new_builder().with_credentials(credentials).with_region(IamRegion.value_of(REGION)).build()
+    return IamClient.new_builder().with_credentials(credentials).with_region(IamRegion.value_of(region)).build()
 
 
 def iam_v5() -> Any:
@@ -200,6 +200,9 @@ def test_each_region_has_its_endpoint_and_refuses_another_regions_project(member
         GetAuthorizationsRequest()))[0] == 403
     assert [(call["region"], call["project_id"], call["status"]) for call in member.calls()] == [
         (OTHER_REGION, OTHER_REGION_PROJECT, 200), (REGION, OTHER_REGION_PROJECT, 403)]
+    iam(region=OTHER_REGION).keystone_list_auth_projects(KeystoneListAuthProjectsRequest())  # IAM is global
+    assert (member.calls()[-1]["region"], member.calls()[-1]["project_id"], member.calls()[-1]["status"]) == (
+        OTHER_REGION, PROJECT, 200)
 
 
 def test_a_denied_action_answers_403_in_that_target_only(member: Emulator) -> None:
@@ -209,6 +212,11 @@ def test_a_denied_action_answers_403_in_that_target_only(member: Emulator) -> No
         GetAuthorizationsRequest()))
     assert (status, code) == (403, "EMU.AccessDenied")
     assert "modelarts:authorization:list" in member.calls()[-1]["response"]["error_msg"]
+    member.deny("modelarts", account_id=MEMBER)  # every ModelArts call of the member account
+    session = assume().credentials
+    keys = (session.access_key_id, session.secret_access_key, session.security_token)
+    assert refusal(lambda: modelarts(keys, MEMBER_PROJECT).get_authorizations(GetAuthorizationsRequest()))[0] == 403
+    modelarts((AK, SK, TOKEN), PROJECT).get_authorizations(GetAuthorizationsRequest())
     member.reset()
     assert member.denials == []
 

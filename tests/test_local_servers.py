@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 import threading
+import time
 from typing import Dict, Iterator, List, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fgrevoke import request_body
+from fgrevoke import local_http
 from fgrevoke.emulator import Emulator
+from fgrevoke.emulator.server import MAX_BODY_BYTES
 from fgrevoke.serve import Gateway
 
 HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
@@ -24,6 +27,7 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 def gateway() -> Iterator[Gateway]:
     """`serve` with no functions: whatever it lets through is answered 404 FGR.NoRoute."""
     server = Gateway("127.0.0.1", 0, body_seconds=0.5)
+    server.log = lambda line: None  # type: ignore[method-assign]  # its request lines: the answers are checked
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
     server.stop()
@@ -112,8 +116,8 @@ def test_only_its_own_host_from_its_own_site_reaches_a_function(gateway, host, o
 
 
 # -- Content-Length ---------------------------------------------------------------------------------------
-MALFORMED_LENGTHS = [["-1"], ["abc"], ["1e3"], ["0x10"], ["+5"], ["5 5"], ["²"], [str(10 ** 30)],
-                     [str(request_body.MAX_BYTES + 1)], ["2", "2"], ["2", "3"]]
+MALFORMED_LENGTHS = [["-1"], ["abc"], ["1e3"], ["0x10"], ["+5"], ["5 5"], ["2, 2"], ["²"], [str(10 ** 30)],
+                     [str(MAX_BODY_BYTES + 1)], ["2", "2"], ["2", "3"]]
 
 
 def servers(gateway: Gateway, emulator: Emulator) -> List[Tuple[str, int, str]]:
@@ -162,3 +166,35 @@ def test_any_content_length_gets_an_answer_never_a_hang(gateway, emulator, lengt
             assert status == 400 and json.loads(answer)["error_code"] == code, (name, lengths)
         else:
             assert status != 400 or json.loads(answer)["error_code"] != code, (name, lengths)
+
+
+def test_a_deeply_nested_body_is_400_from_the_emulator(emulator):
+    emulator.check_signatures = False
+    try:
+        deep = b"[" * 100_000 + b"]" * 100_000
+        status, _, body = exchange(port_of(emulator.endpoint), [("Host", "127.0.0.1"),
+                                                                ("Content-Length", str(len(deep)))], deep)
+    finally:
+        emulator.check_signatures = True
+    assert status == 400 and "nests too deep" in json.loads(body)["error_msg"]
+
+
+def test_a_client_that_resets_its_connection_is_no_traceback(gateway, emulator, capsys):
+    for _name, port, _ in servers(gateway, emulator):
+        for request in (b"POST /x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{", b"POST /x HT"):
+            connection = socket.create_connection(("127.0.0.1", port))
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close: a reset
+            connection.sendall(request)
+            connection.close()
+    time.sleep(1.0)  # the servers' threads meet the reset
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_each_server_caps_a_body_at_its_own_size(gateway, emulator):
+    """serve takes revocation requests (10 MiB is far above any); the emulator takes FunctionGraph code uploads."""
+    status, _, body = exchange(port_of(gateway.url), [own_host(gateway),
+                                                      ("Content-Length", str(local_http.MAX_BYTES + 1))])
+    assert status == 400 and "is over the" in json.loads(body)["error_msg"]
+    status, _, body = exchange(port_of(emulator.endpoint), [("Host", "127.0.0.1"),
+                                                            ("Content-Length", str(local_http.MAX_BYTES + 1))])
+    assert status == 400 and "did not all arrive" in json.loads(body)["error_msg"], "it waited for the upload"

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import PROJECT, REGION, SECRETS, load_function
 from fgrevoke.emulator.accounts import DEFAULT_ACCOUNT
+from fgrevoke.testkit import log_lines
 
 modelarts = load_function("modelarts_delete_authorizations")
 workspaceapp = load_function("workspaceapp_batch_delete_app_group_authorization")
@@ -94,7 +95,7 @@ def test_a_member_agency_missing_or_not_trusting_is_denied_and_named(account, co
     assert all(call["account_id"] == DEFAULT_ACCOUNT for call in account.calls(DELETE))
 
 
-def test_a_denied_project_is_named_and_the_others_are_done(account, context):
+def test_a_denied_project_is_named_and_the_others_are_done(account, context, capsys):
     for project in (PROJECT, SUB, HK):
         account.modelarts.seed(project, "u-leaver")
     account.deny("modelarts:authorization:delete", project_id=SUB)
@@ -104,6 +105,10 @@ def test_a_denied_project_is_named_and_the_others_are_done(account, context):
     assert result["status"] == "partially_failed"
     assert result["summary"]["targets"] == {"done": 2, "denied": 1, "not_offered": 1}
     assert account.modelarts.user_ids(SUB) == ["u-leaver"]
+    verdicts = [line for line in log_lines(capsys.readouterr().out) if line["event"] == "target.verdict"]
+    assert len(verdicts) == 4  # one record per target in LTS; the denied one a warning naming the action
+    denied = [line for line in verdicts if line["status"] == "denied"]
+    assert denied[0]["level"] == "warning" and denied[0]["denied_actions"] == ["modelarts:authorization:delete"]
 
 
 def test_discovery_that_fails_is_a_row_not_a_crash(account, context):

@@ -3,8 +3,8 @@ journal.
 
 One server answers for every region (``endpoint``); ``endpoint_for(region)`` is a listener of its own per region,
 so the journal tells which region's endpoint a request came to. A request signed by one account for a project of
-another account, or sent to one region's endpoint for a project of another region, is refused (403), as is an
-action ``deny`` switched off for a target.
+another account, or a project-level request (the project in its path) sent to one region's endpoint for a project of
+another region, is refused (403), as is an action ``deny`` switched off for a target.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Pattern, Tuple
 from urllib.parse import unquote
 
-from fgrevoke import request_body
+from fgrevoke import local_http
 from fgrevoke.emulator import signature
 from fgrevoke.emulator.accounts import DEFAULT_ACCOUNT, Directory, Project
 
@@ -29,6 +29,8 @@ MASKED_HEADERS = ("authorization", "x-security-token")
 # Keys in answers (STS AssumeAgency's session): the journal and the request log show them masked.
 MASKED_FIELDS = ("access_key_id", "secret_access_key", "security_token")
 REFUSED = "APIG.0302"  # the emulator's code for a request refused before the service sees it (403)
+# FunctionGraph takes a 50 MB zip through the API (docs/reference/functiongraph.md §4), Base64-encoded in JSON.
+MAX_BODY_BYTES = 100 * 2**20
 
 
 @dataclass
@@ -42,9 +44,13 @@ class Request:
     route: str = ""
     account_id: str = DEFAULT_ACCOUNT  # the account of the key that signed it
     region: Optional[str] = None  # the region of the endpoint it came to (None: the all-regions endpoint)
+    regional: bool = False  # its path names the project (a project-level service; IAM and STS are not)
 
     def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8")) if self.body else None
+        try:
+            return json.loads(self.body.decode("utf-8")) if self.body else None
+        except RecursionError:  # as the services' JSON parsers refuse it: a malformed request
+            raise ValueError("the JSON body nests too deep") from None
 
     def arg(self, name: str) -> Optional[str]:
         values = self.query.get(name)
@@ -111,13 +117,13 @@ class Key(NamedTuple):
 class Denial:
     """An action a target refuses (403): its agency lacks the permission there. ``None`` matches any."""
 
-    action: str  # a route name (``modelarts.delete_authorizations``), an IAM action, or "*"
+    action: str  # a route name (``modelarts.delete_authorizations``), a service (``modelarts``), an IAM action, "*"
     project_id: Optional[str] = None
     account_id: Optional[str] = None
     region: Optional[str] = None
 
     def matches(self, request: Request, action: str) -> bool:
-        return (self.action in ("*", request.route, action)
+        return ((self.action in ("*", request.route, action) or request.route.startswith(self.action + "."))
                 and self.project_id in (None, request.project_id)
                 and self.account_id in (None, request.account_id)
                 and self.region in (None, request.region))
@@ -131,7 +137,7 @@ class Emulator:
         from fgrevoke.emulator.service import discover
 
         self.check_signatures = check_signatures
-        self.body_seconds = request_body.READ_SECONDS  # for a body to arrive once its headers have
+        self.body_seconds = local_http.READ_SECONDS  # for a body to arrive once its headers have
         self.credentials: Dict[str, Key] = {}
         self.directory = Directory()
         self.journal: List[Dict[str, Any]] = []
@@ -232,8 +238,8 @@ class Emulator:
 
     def deny(self, action: str, *, project_id: Optional[str] = None, account_id: Optional[str] = None,
              region: Optional[str] = None) -> Denial:
-        """From now on, ``action`` (a route name, an IAM action, or "*") answers 403 where the other arguments
-        match (None: anywhere): the agency lacks that permission in that target."""
+        """From now on, ``action`` (a route name, a service's every route, an IAM action, or "*") answers 403 where
+        the other arguments match (None: anywhere): the agency lacks that permission in that target."""
         denial = Denial(action, project_id, account_id, region)
         with self._lock:
             self.denials.append(denial)
@@ -270,8 +276,8 @@ class Emulator:
         raw_target = http.path
         path, _, query_text = raw_target.partition("?")
         try:
-            body, refused = request_body.read(http, self.body_seconds), None
-        except request_body.BadBody as problem:
+            body, refused = local_http.read(http, self.body_seconds, MAX_BODY_BYTES), None
+        except local_http.BadBody as problem:
             body, refused = b"", error(400, "EMU.BadRequest", f"malformed request: {problem.message}")
             http.close_connection = True  # the body was not read: where the next request starts is unknown
         headers = {name.lower(): value for name, value in http.headers.items()}
@@ -279,7 +285,8 @@ class Emulator:
         match = self._match(http.command, unquote(path))
         route, handler, params = match if match else ("unknown", None, {})
         request = Request(http.command, unquote(path), _query(query_text), headers, body,
-                          params.get("project_id") or headers.get("x-project-id", ""), route, region=region)
+                          params.get("project_id") or headers.get("x-project-id", ""), route, region=region,
+                          regional="project_id" in params)
         self._enter(route)
         try:
             reply = refused or self._reply(http, request, raw_target, handler, request_id)
@@ -366,8 +373,8 @@ class Emulator:
         return self._misdirected(request)
 
     def _misdirected(self, request: Request) -> Optional[Reply]:
-        """A request for another account's project or domain, or for a project of another region than the
-        endpoint's (only projects the emulator knows of are checked)."""
+        """A request for another account's project or domain, or a project-level request for a project of another
+        region than the endpoint's (only projects the emulator knows of are checked)."""
         domain = request.headers.get("x-domain-id")
         if domain and domain != request.account_id:
             return error(403, REFUSED, "The account in X-Domain-Id is not the account of the signing key")
@@ -377,7 +384,7 @@ class Emulator:
         if project.account_id != request.account_id:
             return error(403, REFUSED, f"The project {project.project_id} does not belong to the account of the "
                                        "signing key")
-        if request.region is not None and project.region != request.region:
+        if request.regional and request.region is not None and project.region != request.region:
             return error(403, REFUSED, f"The project {project.project_id} is in {project.region}, not in "
                                        f"{request.region}")
         return None
@@ -457,9 +464,7 @@ def _url(server: ThreadingHTTPServer) -> str:
 
 
 def _listener(address: Tuple[str, int], emulator: Emulator, region: Optional[str]) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(address, _handler_class(emulator, region))
-    server.daemon_threads = True
-    return server
+    return local_http.Server(address, _handler_class(emulator, region))
 
 
 def _query(text: str) -> Dict[str, List[str]]:

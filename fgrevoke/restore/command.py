@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from fgrevoke import project_config
+from fgrevoke import project_config, user_files
 from fgrevoke.errors import FAILURE, UsageError
 from fgrevoke.restore import plan, reading, services
 from shared import redaction
@@ -47,13 +47,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _text(path: Path) -> str:
+    if str(path) != "-":
+        return user_files.read_text(path, "REPORT")
     try:
-        return sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"{path}: {error.strerror or error}; give the report file a function returned, its audit "
-                         "log lines, or - for standard input") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text: give a report (JSON) or audit log lines (JSON lines)") from None
+        return sys.stdin.read()
+    except UnicodeDecodeError as error:
+        raise user_files.not_utf8("standard input", error) from None
 
 
 def _keys() -> Credentials:

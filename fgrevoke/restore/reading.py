@@ -64,6 +64,13 @@ class Reading:
 
 
 def read(text: str, source: str) -> Reading:
+    try:
+        return _read(text, source)
+    except RecursionError:
+        raise UsageError(f"{source} nests JSON too deep to read: give a report a function returned") from None
+
+
+def _read(text: str, source: str) -> Reading:
     documents = list(_documents(text, source))
     revoked: Dict[str, Revoked] = {}
     other = 0

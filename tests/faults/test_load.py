@@ -51,8 +51,16 @@ def test_500_invocations_8_threads_5_percent_faults(emulator, capsys):
                                security_token=token)
         return index, load_function(name).handler(request, context)
 
+    def retryable(result):
+        """What FunctionGraph would run again: a listing that moved under the other revocations (read while 150
+        policies are deleted side by side) is "cannot tell", never evidence of absence."""
+        return result.get("retryable") is True or any(item.get("retryable") for item in result.get("items", []))
+
     with ThreadPoolExecutor(THREADS) as pool:
         results = dict(pool.map(invoke, enumerate(jobs)))
+        for _round in range(5):
+            again = [(index, jobs[index]) for index, result in results.items() if retryable(result)]
+            results.update(pool.map(invoke, again))
 
     assert len(results) == INVOCATIONS
     assert all(result["status"] == "succeeded" for result in results.values()), \
