@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional
 
 from fgrevoke import deploy_cli, project_config, user_files
 from fgrevoke.errors import FAILURE, ToolError, UsageError, listen_problem
+from fgrevoke.restore import command as restore
 
 
 def _template_options(parser: argparse.ArgumentParser) -> None:
@@ -300,6 +301,7 @@ def _parser() -> argparse.ArgumentParser:
     gateway.set_defaults(run=_serve)
 
     deploy_cli.add_commands(commands)
+    restore.add_command(commands)
     return parser
 
 

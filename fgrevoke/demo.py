@@ -29,8 +29,11 @@ PROJECT = EXAMPLE_PROJECT
 class Story:
     """Plain lines for the reader; the functions' log lines to ``log``."""
 
-    def __init__(self, log: TextIO, out: TextIO) -> None:
+    def __init__(self, log: TextIO, out: TextIO, emulator: Optional[Emulator] = None) -> None:
         self.log, self.out = log, out
+        self.emulator = emulator
+        self.reports: List[Any] = []  # every answer, as the ReportBucket keeps them: the oops restores from these
+        self.before: Dict[str, Any] = {}  # each service's listing just before the first call that could change it
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -53,8 +56,14 @@ class Story:
             sys.stdout = stdout
 
     def invoke(self, handler: Any, event: Any, context: LocalContext) -> Any:
+        if self.emulator is not None:
+            for service, listing in listings(self.emulator).items():
+                if listing and service not in self.before:
+                    self.before[service] = listing
         with self.logging():
-            return handler(event, context)
+            result = handler(event, context)
+        self.reports.append(result)
+        return result
 
 
 def context(**settings: str) -> LocalContext:
@@ -204,6 +213,55 @@ def account_wide(story: Story, emulator: Emulator) -> None:
                               *textwrap.wrap(str(error).split(": ", 1)[-1], 100)])
 
 
+def listings(emulator: Emulator) -> Dict[str, List[Dict[str, Any]]]:
+    """What each service lists, ids and times aside (a re-created grant gets new ones)."""
+    modelarts = [{k: v for k, v in e.items() if k != "create_time"}
+                 for e in emulator.modelarts.authorizations.get(PROJECT, {}).values()]
+    policies = [{**{k: v for k, v in emulator.workspace._shown(p).items() if k not in ("policy_id", "create_time")},
+                 "objects": p["objects"]} for p in emulator.workspace.policies.get(PROJECT, {}).values()]
+    pairs = [{k: v for k, v in e.items() if k not in ("id", "create_at")}
+             for e in emulator.workspaceapp.authorizations.get(PROJECT, {}).values()]
+    return {name: sorted(entries, key=lambda entry: json.dumps(entry, sort_keys=True)) for name, entries in
+            (("ModelArts authorizations", modelarts), ("Workspace access policies", policies),
+             ("Workspace App authorizations", pairs))}
+
+
+def oops(story: Story, emulator: Emulator, reports: List[Any]) -> None:
+    """The revocations of parts 1-3 were mistakes: ``fgrevoke restore`` puts back what each took, from its own
+    report, and the project's listings are again those from before part 1."""
+    from fgrevoke.restore import plan as restoring
+    from fgrevoke.restore import reading, services
+    from shared.credentials import Credentials
+
+    story.part("5. Oops: in parts 1-3 HR sent the wrong names and the clean-up ran on a bad day (fgrevoke restore, "
+               "from the reports)")
+    document = reading.read(json.dumps(reports), "the demo's reports")
+    story.line("Read", f"{len(reports)} reports (as the ReportBucket keeps them): {len(document.revoked)} "
+                       f"revocations to put back, {document.other_items} items that revoked nothing")
+    keys = Credentials(EMULATOR_KEYS.access_key, EMULATOR_KEYS.secret_key, EMULATOR_KEYS.security_token, "demo")
+    emulator.journal.clear()
+    for apply in (False, True):
+        targets = restoring.plan(document, reading.Place(REGION, PROJECT))
+        restoring.run(targets, lambda: keys, apply=apply, announce=lambda target: None, caller=services.Caller())
+        label = "Restored" if apply else "Planned"
+        story.line(label, [f"{target.operation}: {_counts(target.to_dict()['summary'])}" for target in targets])
+    story.line("Mapped", [f"{step.revoked.what['policy_id']} -> {step.new_policy_id} (re-created access policy)"
+                          for target in targets for step in target.steps if step.new_policy_id])
+    creates = [c for c in emulator.calls() if c["method"] == "POST" and "list" not in c["route"]]
+    story.line("Calls", f"{len(creates)} create calls ({', '.join(sorted({c['route'] for c in creates}))}); the "
+                        "plan sent none")
+    now = listings(emulator)
+    story.line("Compared", [f"{service}: {len(now[service])} listed, "
+                            f"{'identical to before' if now[service] == listing else 'DIFFERENT from before'}"
+                            for service, listing in story.before.items()] +
+               ["(ids and times aside: a re-created access policy gets a new policy_id, each report item maps "
+                "old -> new)"])
+
+
+def _counts(summary: Dict[str, int]) -> str:
+    return ", ".join(f"{count} {outcome}" for outcome, count in summary.items()) or "nothing"
+
+
 def _summary(result: Dict[str, Any]) -> str:
     return ", ".join(f"{outcome} {count}" for outcome, count in result["summary"].items() if outcome != "targets")
 
@@ -234,11 +292,14 @@ def run(verbose: bool = False, log_file: Optional[Path] = None) -> int:
               "against a local emulator of the Huawei Cloud APIs. No account needed; nothing leaves this machine.")
     story.say(f"The functions' log lines are {where}.")
     emulator = start_emulator()
+    story.emulator = emulator
     try:
         modelarts(story, emulator)
         workspaceapp(story, emulator)
         workspace(story, emulator)
+        home_reports = len(story.reports)  # the oops undoes parts 1-3 (their listings are compared)
         account_wide(story, emulator)
+        oops(story, emulator, story.reports[:home_reports])
     finally:
         emulator.stop()
         if log is not out:

@@ -276,7 +276,7 @@ class Deployer:
         return actions
 
     def _async_actions(self, spec: FunctionSpec, urn: Optional[str]) -> List[Action]:
-        wanted = spec.properties.get("AsyncInvokeConfig")
+        wanted = spec.async_invoke_config
         if not wanted:
             return []
         if urn is not None:
@@ -293,9 +293,11 @@ class Deployer:
                 raise ToolError(_sdk_message("show_function_async_invoke_config", problem)) from None
             if all(current.get(name) == value for name, value in wanted.items()):
                 return []
+        destinations = wanted.get("destination_config") or {}
         detail = f"retries {wanted.get('max_async_retry_attempts')}, max age " \
                  f"{wanted.get('max_async_event_age_in_seconds')} s, on failure " \
-                 f"{(wanted.get('destination_config') or {}).get('on_failure', {}).get('destination', 'none')}"
+                 f"{destinations.get('on_failure', {}).get('destination', 'none')}, on success " \
+                 f"{destinations.get('on_success', {}).get('destination', 'none')}"
         return [Action(spec.name, "update_async_config", detail, partial(self._update_async, spec))]
 
     # -- the calls --------------------------------------------------------------------------------
@@ -354,7 +356,7 @@ class Deployer:
         self._call(self.client.delete_function, self.sdk.DeleteFunctionRequest(function_urn=unversioned))
 
     def _update_async(self, spec: FunctionSpec) -> None:
-        wanted = dict(spec.properties["AsyncInvokeConfig"])
+        wanted = dict(spec.async_invoke_config)
         destination = wanted.pop("destination_config", None)
         body = self.sdk.UpdateFunctionAsyncInvokeConfigRequestBody(**wanted)
         if destination:

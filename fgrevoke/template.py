@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +58,32 @@ class FunctionSpec:
         return [trigger for trigger in self.triggers if enabled(trigger)]
 
     @property
+    def async_invoke_config(self) -> Dict[str, Any]:
+        """``AsyncInvokeConfig`` as deployed: a destination whose target is empty (no bucket, topic, stream or
+        function: its parameter was left empty) is off, and left out."""
+        wanted = dict(self.properties.get("AsyncInvokeConfig") or {})
+        destinations = {when: target for when, target in (wanted.pop("destination_config", None) or {}).items()
+                        if _destination_set(target)}
+        return {**wanted, "destination_config": destinations} if destinations else wanted
+
+    @property
     def python_version(self) -> str:
         return str(self.properties.get("Runtime", "Python3.10")).replace("Python", "")
+
+
+# The field of a destination's ``param`` that names where results go (FuncDestinationConfig; functiongraph.md).
+DESTINATION_TARGET = {"OBS": "bucket", "SMN": "topic_urn", "DIS": "stream_name", "FunctionGraph": "func_urn"}
+
+
+def _destination_set(target: Any) -> bool:
+    if not isinstance(target, dict):
+        return True  # validate names the defect
+    try:
+        param = json.loads(target.get("param") or "{}")
+    except ValueError:
+        return True
+    field = DESTINATION_TARGET.get(str(target.get("destination")))
+    return field is None or not isinstance(param, dict) or bool(param.get(field))
 
 
 def enabled(trigger: Mapping[str, Any]) -> bool:

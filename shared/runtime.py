@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from typing import AbstractSet, Any, Callable, Collection, Dict, Hashable, List, Optional, Sequence, Tuple, Union
 
-from shared import clients, credentials, log, manifest, redaction, response_size, retry, scope, triggers
+from shared import clients, credentials, log, manifest, redaction, response_size, retry, scope, triggers, undo
 from shared.errors import (
     ConfigurationError,
     ErrorCode,
@@ -501,18 +501,22 @@ def _audit(logger: Any, report: Optional[Report]) -> None:
     """One audit record per decision: the targets that share an outcome and an upstream call.
 
     ModelArts makes one call per user, so one record per user; a Workspace App call covering
-    10 groups x 50 accounts is one record listing its 500 pairs, not 500 log lines.
+    10 groups x 50 accounts is one record listing its 500 pairs, not 500 log lines. Each target keeps
+    its own ``restore`` (shared/undo.py), so the audit log is a recipe for ``fgrevoke restore`` too.
     """
     groups: Dict[Tuple[Any, ...], List[Outcome]] = {}
     for item in report.items if report else ():
+        shared = {key: value for key, value in item.details.items() if key not in undo.PER_TARGET}
         key = (item.outcome, item.reason, item.error_code, item.error_msg, item.request_id, item.transient,
-               json.dumps(item.details, sort_keys=True, default=str))
+               json.dumps(shared, sort_keys=True, default=str))
         groups.setdefault(key, []).append(item)
     for items in groups.values():
-        record = items[0].to_dict()  # a single target's fields stay at the top too (user_id=...)
-        if len(items) > 1:
+        record = {key: value for key, value in items[0].to_dict().items() if key not in undo.PER_TARGET}
+        if len(items) > 1:  # a single target's fields stay at the top too (user_id=...)
             record = {key: value for key, value in record.items() if key not in items[0].target}
-        logger.info("revocation", targets=[item.target for item in items], **record)
+        targets = [{**item.target, **{key: item.details[key] for key in undo.PER_TARGET if key in item.details}}
+                   for item in items]
+        logger.info("revocation", targets=targets, **record)
     for row in report.targets if report and report.scoped else ():  # TARGETS: one verdict record per target
         logger.log(logging.WARNING if row["status"] in FAILING_VERDICTS else logging.INFO, "target.verdict",
                    **{key: value for key, value in row.items() if key != "summary"}, items=row.get("summary"))

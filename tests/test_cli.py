@@ -20,7 +20,7 @@ from fgrevoke.testkit import Background, command_env, run_command
 pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
 
 MODELARTS = "modelarts_delete_authorizations"
-COMMANDS = ("demo", "emulator", "validate", "package", "event", "invoke", "serve", "deploy")
+COMMANDS = ("demo", "emulator", "validate", "package", "event", "invoke", "serve", "deploy", "restore")
 
 
 PROGRESS = re.compile(r"^(FunctionGraph \S+, project \S+$|\w+: (\S+\.zip is not built|installing|compiling|wrote) )")
@@ -87,6 +87,9 @@ def test_version_and_help():
     (["invoke", MODELARTS, "--event", "{tmp}/event.json", "--env-file", "{tmp}/pasted.env"], ".env, line 2: no '='"),
     (["validate", "--param", "Nope=1"], "unknown parameter 'Nope'"),
     (["validate", "--param", "DryRun"], "--param takes Name=value"),
+    (["restore", "{tmp}/missing.json"], "missing.json: No such file"),
+    (["restore", "{tmp}/bad.json"], "is not JSON"),
+    (["restore", "{tmp}/event.json"], "not a report of fgrevoke's functions"),
 ])
 def test_mistakes_get_one_line_and_exit_2(tmp_path, event_file, argv, says):
     (tmp_path / "bad.json").write_text("{not json")

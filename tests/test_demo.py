@@ -45,3 +45,13 @@ def test_the_demo_offboards_a_person_in_every_region_and_names_the_denied_target
     assert "FGR.PermissionDenied" not in story or "PermissionDenied, to the failure destination" in story
     assert {"cn-north-4:", "ap-southeast-1:", "af-south-1:"} <= {word for word in story.split() if word.endswith("-1:")
                                                                  or word.endswith("-4:")}
+
+
+def test_the_demo_ends_with_an_oops_that_puts_everything_back():
+    """Every revocation of parts 1-3 restored from its own report: the listings are the ones from before."""
+    result = run_command("demo")
+    assert result.returncode == 0, result.stderr
+    oops = result.stdout[result.stdout.index("5. Oops"):]
+    assert oops.count("identical to before") == 3 and "DIFFERENT" not in oops
+    assert "Planned:  modelarts.delete_authorizations: 3 would_restore" in oops
+    assert re.search(r"Mapped: +policy-2 -> \S+ \(re-created access policy\)", oops)

@@ -95,8 +95,12 @@ def test_plan_changes_nothing(account, dist):
     assert writes(account) == [] and account.functiongraph.functions.get(PROJECT, {}) == {}
 
 
+TOPIC = "urn:smn:cn-north-4:0a1b2c3d4e5f60718293a4b5c6d7e8f9:fgrevoke-failures"
+DESTINATIONS = ("--param", f"FailureTopicUrn={TOPIC}", "--param", "ReportBucket=fgrevoke-reports")
+
+
 def test_apply_then_a_second_plan_has_no_changes(account, dist):
-    run = run_deploy(dist)
+    run = run_deploy(dist, *DESTINATIONS)
     assert run.code == 0 and "uploading" in run.err and "applied" in run.out, run.err
     functions = account.functiongraph.functions[PROJECT]
     assert sorted(functions) == sorted(spec.name for spec in SPECS)
@@ -108,10 +112,13 @@ def test_apply_then_a_second_plan_has_no_changes(account, dist):
     [cts] = account.functiongraph.triggers[urn]
     assert cts["event_data"] == {"name": "fgrevoke_iam_user_deleted_modelarts",
                                  "operations": ["IAM:user:deleteUser;deleteUserV5"]}
-    assert account.functiongraph.async_configs[urn]["destination_config"]["on_failure"]["destination"] == "SMN"
+    destinations = account.functiongraph.async_configs[urn]["destination_config"]
+    assert destinations["on_failure"] == {"destination": "SMN", "param": json.dumps({"topic_urn": TOPIC})}
+    assert destinations["on_success"] == {"destination": "OBS", "param": json.dumps(
+        {"bucket": "fgrevoke-reports", "prefix": "fgrevoke-reports/modelarts/"})}  # every report is kept
     assert account.functiongraph.code[urn] == (dist / "modelarts_delete_authorizations.zip").read_bytes()
     account.journal.clear()
-    again = run_deploy(dist, "--plan")
+    again = run_deploy(dist, "--plan", *DESTINATIONS)
     assert again.code == 0 and again.out.strip() == "no changes: the account matches the template"
     assert writes(account) == []
 

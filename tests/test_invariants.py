@@ -157,6 +157,22 @@ def test_gone_is_reported_only_when_gone(emulator, function, data):
             assert key in before, f"{item}: deleted, but it was never there"
 
 
+@pytest.mark.parametrize("function", FUNCTIONS)
+@PROPERTY
+@given(data=st.data())
+def test_every_deleted_item_says_how_to_restore_it_and_no_restore_holds_a_key(emulator, function, data):
+    """The report is the recipe of its undo (docs/restore.md): what each deletion took, never a key."""
+    case = data.draw(cases(function))
+    body, _raised, _before = run(emulator, case)
+    for item in items_of(body or {}):
+        if item["outcome"] == "deleted":
+            assert "restore" in item and (item["restore"] is not None or item.get("restore_unavailable")), item
+        else:
+            assert "restore" not in item, f"{item}: only what was deleted is restored"
+        recipe = json.dumps(item.get("restore"))
+        assert not any(key in recipe for key in (AK, SK, TOKEN)) and "secret" not in recipe, item
+
+
 def test_gateway_404_is_a_failure_naming_the_endpoint_and_raises_on_async(emulator):
     emulator.modelarts.seed("0a1b2c3d4e5f60718293a4b5c6d7e8f9", "u-alice")
     emulator.inject("*", status=404, body={"error_code": "APIG.0101", "error_msg": "The API does not exist"},

@@ -52,7 +52,8 @@ def test_unknown_user_answered_modelarts_0429_is_already_absent(emulator, contex
     assert by_user(result)["u-gone"]["outcome"] == "already_absent"
     assert "ModelArts.0429" in by_user(result)["u-gone"]["reason"]
     assert emulator.calls(DELETE)[0]["status"] == 400
-    assert emulator.calls(LIST) == [], "the documented not-found code is evidence enough"
+    # the documented not-found code is evidence enough: no listing after it (the one before is the restore recipe's)
+    assert [c["route"] for c in emulator.calls()] == [LIST, DELETE]
 
 
 def test_dry_run_is_the_default_reads_and_never_writes(emulator, context):
@@ -118,7 +119,9 @@ def test_apig_post_body(emulator, context, base64_body):
     assert response["statusCode"] == 200
     assert apig_body(response)["items"][0] == {"user_id": "u-1", "region": REGION, "project_id": PROJECT,
                                                "outcome": "deleted",
-                                               "upstream_request_id": emulator.calls(DELETE)[0]["request_id"]}
+                                               "upstream_request_id": emulator.calls(DELETE)[0]["request_id"],
+                                               "restore": {"user_id": "u-1", "user_name": "u-1", "user_type": "iam",
+                                                           "type": "agency", "content": "modelarts_agency"}}
 
 
 def test_apig_get_is_not_allowed(emulator, context):
@@ -157,13 +160,15 @@ def test_cts_delete_user_revokes_and_verifies(emulator, context, capsys):
     seed(emulator, user_id, "u-other")
     result = fn.handler(event, context())
     assert by_user(result)[user_id]["outcome"] == "deleted"
-    assert [c["route"] for c in emulator.calls()] == [DELETE, "modelarts.get_authorizations"]
+    assert [c["route"] for c in emulator.calls()] == [LIST, DELETE, LIST]  # before: the restore recipe; after: verify
     assert emulator.modelarts.user_ids(PROJECT) == ["u-other"]
     out = capsys.readouterr().out
     assert {line["correlation_id"] for line in log_lines(out)} == {event["cts"]["trace_id"]}
     audit = [line for line in log_lines(out) if line["event"] == "revocation"]
+    restore = {"user_id": user_id, "user_name": user_id, "user_type": "iam", "type": "agency",
+               "content": "modelarts_agency"}  # the audit log is a recipe for fgrevoke restore too
     assert len(audit) == 1 and audit[0]["user_id"] == user_id
-    assert audit[0]["targets"] == [{"user_id": user_id, "region": REGION, "project_id": PROJECT}]
+    assert audit[0]["targets"] == [{"user_id": user_id, "region": REGION, "project_id": PROJECT, "restore": restore}]
     assert audit[0]["outcome"] == "deleted" and audit[0]["upstream_request_id"]
 
 
@@ -321,7 +326,7 @@ def test_logs_are_json_bound_to_the_invocation_and_cleared(emulator, context, ca
     assert {line["correlation_id"] for line in first} == {"apig-req-1"}
     assert "apig-req-1" not in {line["correlation_id"] for line in second}
     done = [line for line in first if line["event"] == "invocation.done"][0]
-    assert done["summary"] == {"deleted": 1} and done["upstream_calls"] == 1
+    assert done["summary"] == {"deleted": 1} and done["upstream_calls"] == 2  # the listing before, the deletion
 
 
 def test_log_level_follows_the_setting_between_warm_invocations(emulator, context, capsys):
@@ -406,7 +411,9 @@ def test_the_listing_is_complete_under_both_offset_readings(emulator, context, r
     result = fn.handler({"user_ids": ["u-2299", "u-9999"]}, context(MAX_ATTEMPTS="1"))
     assert by_user(result)["u-2299"]["outcome"] == "failed", "an entry past the first pages was missed"
     assert by_user(result)["u-9999"]["outcome"] == "deleted"  # the listing shows no access remains
-    offsets = [call["query"]["offset"] for call in emulator.calls(LIST)]
+    routes = [call["route"] for call in emulator.calls()]
+    after = emulator.calls()[routes.index(DELETE):]  # the listing after the failure judges it
+    offsets = [call["query"]["offset"] for call in after if call["route"] == LIST]
     assert offsets[:2] == ["0", "1"] and len(offsets) <= (3 if reading == "page" else 4)
 
 

@@ -18,7 +18,10 @@ from shared.errors import RevokeError
 modelarts = load_function("modelarts_delete_authorizations")
 workspaceapp = load_function("workspaceapp_batch_delete_app_group_authorization")
 OTHER = "ap-southeast-1"
-PROJECTS = [(REGION, f"{index:x}" * 32) for index in range(1, 4)] + [(OTHER, f"{index:x}" * 32) for index in (8, 9)]
+# Ids like real ones (no long runs of one character: the secrets other tests register must not mask them).
+PROJECTS = [(REGION, "0b7e3c1a9d2f48e6a5c4b3d2e1f0a9b8"), (REGION, "1c8f4d2b0e3a59f7b6d5c4e3f2a1b0c9"),
+            (REGION, "2d9a5e3c1f4b60a8c7e6d5f4a3b2c1d0"), (OTHER, "3eab6f4d2a5c71b9d8f7e6a5b4c3d2e1"),
+            (OTHER, "4fbc7a5e3b6d82cae9a8f7b6c5d4e3f2")]
 PROPERTY = settings(max_examples=10 if FAST else 300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 FAILING = {"denied", "unreachable", "not_attempted", "failed"}

@@ -43,6 +43,16 @@ def test_every_trigger_is_one_the_real_api_accepts_once_its_values_are_given():
                                             trigger.get("Status", "ACTIVE")) == []
 
 
+def test_reports_go_to_the_report_bucket_only_when_one_is_given():
+    """Every asynchronous run's report lands in OBS (on_success) when ReportBucket is set; empty, it is off."""
+    for spec in template.functions(template.load()):
+        assert "on_success" not in spec.async_invoke_config.get("destination_config", {})
+        assert spec.async_invoke_config["max_async_retry_attempts"] == 3
+    for spec in template.functions(template.load(overrides={"ReportBucket": "hr-reports"})):
+        target = spec.async_invoke_config["destination_config"]["on_success"]
+        assert target["destination"] == "OBS" and json.loads(target["param"])["bucket"] == "hr-reports"
+
+
 def test_parameters_override_defaults():
     loaded = template.load(overrides={"Region": "ap-southeast-1", "DryRun": "false"})
     assert props(loaded)["Environment"]["Variables"]["REGION"] == "ap-southeast-1"

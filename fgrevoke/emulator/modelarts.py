@@ -41,9 +41,9 @@ class ModelArts(EmulatedService):
     bad_request_code = "ModelArts.0001"
 
     def seed(self, project_id: str, user_id: str, user_name: Optional[str] = "", content: str = "modelarts_agency",
-             user_type: str = "iam") -> None:
+             user_type: str = "iam", kind: str = "agency") -> None:
         self._project(project_id)[user_id] = {
-            "user_id": user_id, "type": "agency", "content": content,
+            "user_id": user_id, "type": kind, "content": content,
             "user_name": user_id if user_name == "" else user_name, "user_type": user_type,
             "create_time": int(time.time() * 1000)}
 
@@ -65,11 +65,29 @@ class ModelArts(EmulatedService):
         return self.authorizations.setdefault(project_id, {})
 
     def create(self, request: Request) -> Reply:
+        """CreateAuthorization: ``user_id`` (a federated user: ``user_name``), ``type`` agency|credential,
+        ``content`` (agency name, or the AK), ``secret_key`` for a credential, ``user_name``, ``user_type``
+        (iam|federate|federation-group|grant|all-users, default iam). An existing grant is updated ("if already
+        authorized, the authorization is updated"); the secret key is kept out of every listing."""
         body = request.json() or {}
-        user_id = body.get("user_id")
-        if not isinstance(user_id, str) or not user_id:
+        user_id, user_type = body.get("user_id"), body.get("user_type") or "iam"
+        kind, content = str(body.get("type") or "").lower(), body.get("content")
+        if kind not in ("agency", "credential") or not isinstance(content, str) or not content:
+            raise self.bad_request("type (agency or credential) and content are required")
+        if kind == "credential" and not body.get("secret_key"):
+            raise self.bad_request("secret_key is required for a credential authorization")
+        if user_type == "federate":
+            if not body.get("user_name"):
+                raise self.bad_request("user_name is required for a federated user")
+            key = f"federated:{body['user_name']}"
+        elif not isinstance(user_id, str) or not user_id:
             raise self.bad_request("user_id is required")
-        self.seed(request.project_id, user_id, body.get("user_name") or "", body.get("content") or "")
+        else:
+            key = user_id
+        entry = {"user_id": user_id, "type": kind, "content": content,
+                 "user_name": body.get("user_name") if body.get("user_name") is not None else user_id,
+                 "user_type": user_type, "create_time": int(time.time() * 1000)}
+        self._project(request.project_id)[key] = {k: v for k, v in entry.items() if k != "user_id" or v}
         return Reply(200, {"result": "true"})
 
     def list(self, request: Request) -> Reply:

@@ -48,6 +48,7 @@ from fgrevoke.emulator.service import EmulatedService, Reply, Request, Route, Se
 BASE = "/v2/{project_id}/access-policy"
 OBJECTS = BASE + "/{access_policy_id}/objects"
 MAX_BATCH = 100
+MAX_OBJECTS, OBJECT_TYPES = 2000, ("USER", "USERGROUP")  # CreateAccessPolicy's policy_objects_list
 READINGS = {
     "unknown_id": ("404_none_deleted", "400_none_deleted", "404_rest_deleted", "400_rest_deleted"),
     "access_type_is_enable": ("true", "false", "absent"),
@@ -104,14 +105,24 @@ class Workspace(EmulatedService):
         return self.policies.setdefault(project_id, {})
 
     def create(self, request: Request) -> Reply:
+        """CreateAccessPolicy: ``policy`` (policy_name, blacklist_type, access_control_type default ACCESS_TYPE,
+        ip_list, is_enable, is_block_all) and ``policy_objects_list`` (at most 2000 USER|USERGROUP objects); a new
+        policy_id, which the answer does not carry (SDK ``create_access_policy_response.py`` has no field)."""
         body = request.json() or {}
         policy = body.get("policy")
         if not isinstance(policy, dict) or not policy.get("policy_name") or not policy.get("blacklist_type"):
             raise self.bad_request("policy.policy_name and policy.blacklist_type are required")
-        self.seed(request.project_id, policy["policy_name"],
-                  access_control_type=policy.get("access_control_type") or "ACCESS_TYPE",
-                  is_enable=policy.get("is_enable", False), ip_list=policy.get("ip_list"),
-                  objects=body.get("policy_objects_list"))
+        objects = body.get("policy_objects_list") or []
+        if not isinstance(objects, list) or len(objects) > MAX_OBJECTS or \
+                not all(isinstance(o, dict) and o.get("object_id") and o.get("object_type") in OBJECT_TYPES
+                        for o in objects):
+            raise self.bad_request(f"policy_objects_list holds at most {MAX_OBJECTS} objects, each with object_id "
+                                   "and object_type USER or USERGROUP")
+        policy_id = self.seed(request.project_id, policy["policy_name"],
+                              access_control_type=policy.get("access_control_type") or "ACCESS_TYPE",
+                              is_enable=policy.get("is_enable", False), ip_list=policy.get("ip_list"),
+                              is_block_all=bool(policy.get("is_block_all")), objects=objects)
+        self._project(request.project_id)[policy_id]["blacklist_type"] = policy["blacklist_type"]
         return Reply(200, None)
 
     def list(self, request: Request) -> Reply:

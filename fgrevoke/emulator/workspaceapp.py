@@ -71,7 +71,7 @@ class WorkspaceApp(EmulatedService):
         self.groups.get(project_id, {}).pop(group_id, None)
 
     def grant(self, project_id: str, group_id: str, account: str, account_type: str = "USER", domain: str = "",
-              account_id: Optional[str] = None) -> None:
+              account_id: Optional[str] = None, platform_type: str = "LOCAL") -> None:
         """``account_id``: a user group's id ([SDK] ``authorization.py``: account_id is the user or group id)."""
         entries = self.authorizations.setdefault(project_id, {})
         key = _key(group_id, account, account_type, domain, account_id)
@@ -82,7 +82,7 @@ class WorkspaceApp(EmulatedService):
             "id": uuid.uuid4().hex, "account_id": account_id or uuid.uuid5(uuid.NAMESPACE_DNS, account).hex,
             "account": account, "app_id": "", "app_name": "", "app_group_id": group_id,
             "app_group_name": group.get("name", ""), "authorization_type": "APP_GROUP",
-            "account_type": account_type, "platform_type": "LOCAL", "domain": domain, "create_at": _now()}
+            "account_type": account_type, "platform_type": platform_type, "domain": domain, "create_at": _now()}
         self._by_name.setdefault(project_id, {}).setdefault(account, set()).add(key)
 
     def revoke(self, project_id: str, group_id: str, account: str) -> None:
@@ -115,15 +115,18 @@ class WorkspaceApp(EmulatedService):
         return Reply(200, {"count": len(groups), "items": groups[window]})
 
     def add(self, request: Request) -> Reply:
-        """Any name is authorized and the answer is 200 even for an account that does not exist ([TF]
-        resource lines 94-95 and its ``_expectErr`` test); a user group is recorded by its id."""
+        """AddAppGroupAuthorization (``POST /v1/{project_id}/app-groups/authorizations``, [API]
+        AddAppGroupAuthorization.html): 1-10 ``app_group_ids`` x 1-50 ``accounts`` (AccountInfo: id, account,
+        account_type, domain, platform_type AD|LOCAL|SYSTEM). Any name is authorized and the answer is 200 even for
+        an account that does not exist ([TF] resource lines 94-95 and its ``_expectErr`` test); a user group is
+        recorded by its id; a pair already held stays as it is."""
         groups, accounts = self._body(request)
         for group_id in groups:
             for account in accounts:
                 if account["account_type"] == "USER_GROUP" and not account.get("id"):
                     continue  # [SDK] account_info.py: "for the user group type, the user group ID is required"
                 self.grant(request.project_id, group_id, account["account"], account["account_type"],
-                           account.get("domain") or "", account.get("id"))
+                           account.get("domain") or "", account.get("id"), account.get("platform_type") or "LOCAL")
         return Reply(200, None)
 
     def list(self, request: Request) -> Reply:

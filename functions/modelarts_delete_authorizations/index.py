@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from shared import fields, listing, manifest, retry, runtime
+from shared import fields, listing, manifest, retry, runtime, undo
 from shared.clients import MODELARTS
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest, Refused
@@ -29,6 +29,7 @@ PAGE_SIZE = 1000  # GetAuthorizations' largest page
 # ModelArts answers "not found" with 400 ModelArts.0429 "The authorization does not exist"
 # (ModelArts API reference, error codes; docs/reference/real-services.md §1.2). No other answer proves absence.
 NOT_FOUND = frozenset({"ModelArts.0429"})
+Entries = List[Dict[str, Any]]
 
 
 def handler(event: Any, context: Any) -> Any:
@@ -63,6 +64,7 @@ def revoke(invocation: runtime.Invocation) -> Report:
     if invocation.dry_run:
         report.items.extend(_preview(targets, authorized))
         return report
+    before = _before(invocation, client)
     sdk = MODELARTS.sdk()
     outcomes = bounded_map(lambda user_id: invocation.attempt(
         [{"user_id": user_id}],
@@ -72,8 +74,50 @@ def revoke(invocation: runtime.Invocation) -> Report:
     invocation.reconcile(outcomes, lambda item: item.target["user_id"], lambda: _holders(authorized()))
     if verify:  # after reconcile: what verify finds is remaining access, not a transport failure
         _verify(outcomes, authorized, required=invocation.checks_after)
+    for item in outcomes:
+        undo.keep(item, *_recipe_for(item.target["user_id"], before))
     report.items.extend(outcomes)
     return report
+
+
+Before = Tuple[Optional[Entries], Optional[str]]  # the listing before the deletions, or why it is missing
+
+
+def _before(invocation: runtime.Invocation, client: Any) -> Before:
+    """GetAuthorizations before anything is deleted: what ``restore`` needs (type, agency name) is only there.
+    A failed read does not hold the revocation back; the items then say why they cannot be restored."""
+    try:
+        return _authorizations(invocation, client), None
+    except retry.UpstreamCallFailed as failure:
+        return None, f"GetAuthorizations failed before the deletion ({failure.error.error_code}): nothing was read"
+
+
+def _recipe_for(user_id: str, before: Before) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    entries, unread = before
+    if entries is None:
+        return None, unread
+    if user_id == ALL:
+        grants = [_recipe(entry) for entry in entries]
+        left_out = [{"user_id": entry.get("user_id"), "user_name": entry.get("user_name"), "why": why}
+                    for entry, (recipe, why) in zip(entries, grants) if recipe is None]
+        return {"grants": [recipe for recipe, _ in grants if recipe is not None], "left_out": left_out}, None
+    held = [entry for entry in entries if entry.get("user_id") == user_id]
+    if not held:
+        return None, "GetAuthorizations did not list this user's grant before the deletion"
+    return _recipe(held[0])
+
+
+def _recipe(entry: Dict[str, Any]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """What CreateAuthorization takes to grant it again; the type is lower-cased (the listing may answer
+    AGENCY, the create API takes agency: docs/reference/account-wide.md §4)."""
+    kind = str(entry.get("type") or "").lower()
+    if kind != "agency":
+        return None, (f"a {kind or 'typeless'} grant: GetAuthorizations does not return the secret key a "
+                      "credential grant is made of, so it cannot be re-created; grant it again with the key holder's "
+                      "access key and secret key")
+    recipe = {"type": kind, "content": entry.get("content")}
+    recipe.update({key: entry[key] for key in ("user_id", "user_name", "user_type") if entry.get(key) is not None})
+    return recipe, None
 
 
 def _request(invocation: runtime.Invocation) -> Tuple[List[str], bool]:
@@ -111,8 +155,6 @@ def _guard_everyone(invocation: runtime.Invocation, user_id: str, protected: Fro
         raise Refused(f'user_id "{user_id}" would also revoke the users in PROTECTED_USER_IDS: the API '
                       "cannot spare them, so revoke the other users by id", field="user_id")
 
-
-Entries = List[Dict[str, Any]]
 
 
 def _listing(invocation: runtime.Invocation, client: Any) -> Callable[[], Entries]:

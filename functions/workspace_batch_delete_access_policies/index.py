@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from shared import fields, listing, manifest, retry, runtime
+from shared import fields, listing, manifest, retry, runtime, undo
 from shared.batching import chunked
 from shared.clients import WORKSPACE
 from shared.concurrency import bounded_map
@@ -103,12 +103,31 @@ def revoke(invocation: runtime.Invocation) -> Report:
                                                  chunked(targets, batch_size), invocation.settings.max_concurrency)
                 for outcome in batch]
     invocation.reconcile(outcomes, lambda item: item.target["policy_id"], partial(_existing_ids, invocation))
+    gone = {outcome.target["policy_id"] for outcome in outcomes if outcome.outcome == DELETED}
+    survivors = {policy_id: policy for policy_id, policy in listed.items() if policy_id not in gone}
     for outcome in outcomes:
         policy_id = outcome.target["policy_id"]
         outcome.reason = _joined(reasons.get(policy_id), outcome.reason)
         outcome.details = {"effect": effects[policy_id][0]}
+        undo.keep(outcome, _recipe(listed[policy_id], effects[policy_id][0], survivors))
     report.items.extend(outcomes)
     return report
+
+
+POLICY_FIELDS = ("policy_name", "blacklist_type", "access_control_type", "ip_list", "is_enable", "is_block_all")
+OBJECT_FIELDS = ("object_id", "object_type", "object_name")
+
+
+def _recipe(policy: Policy, effect: Effect, survivors: Dict[str, Policy]) -> Dict[str, Any]:
+    """What CreateAccessPolicy takes to create it again, from the listings read before the deletion: the policy's
+    definition and the users and groups it held (a whitelist's objects are not read: it applies to no one).
+    ``alike``: the policies with the same definition that stayed; being older, none is its re-creation."""
+    definition = {key: policy[key] for key in POLICY_FIELDS if policy.get(key) is not None}
+    alike = sorted(other for other, seen in survivors.items()
+                   if {key: seen[key] for key in POLICY_FIELDS if seen.get(key) is not None} == definition)
+    return {"policy_id": policy["policy_id"], "policy": definition, "alike": alike,
+            "policy_objects_list": [{key: entry[key] for key in OBJECT_FIELDS if entry.get(key) is not None}
+                                    for entry in effect.get("users_and_groups") or []]}
 
 
 def _decision(policy_id: str, effect: Effect, unread: Optional[retry.UpstreamError], allow_in_force: bool,

@@ -26,7 +26,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
-from shared import fields, listing, manifest, retry, runtime
+from shared import fields, listing, manifest, retry, runtime, undo
 from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
@@ -155,12 +155,14 @@ def revoke(invocation: runtime.Invocation) -> Report:
         return report
     client = invocation.client(WORKSPACEAPP)
     plans: Dict[Groups, List[Account]] = {}  # people holding the same groups are removed together
+    listed: Dict[Tuple[str, Identity], Dict[str, Any]] = {}  # (group, account) -> its listing entry
     holdings = _holdings_by_group(invocation, client, groups, kept) if groups is not None else None
     if holdings is None:
         holdings = bounded_map(partial(_holdings, invocation, client, groups), kept,
                                invocation.settings.max_concurrency)
     for account, found in zip(kept, holdings):
         report.items.extend(found.outcomes)
+        listed.update(((str(entry["app_group_id"]), account.key), entry) for entry in found.listed)
         if found.held:
             plans.setdefault(found.held, []).append(account)
     if invocation.dry_run:
@@ -176,8 +178,27 @@ def revoke(invocation: runtime.Invocation) -> Report:
                          partial(_remaining_pairs, invocation, client, kept, outcomes))
     if invocation.checks_after:
         _check_after(invocation, client, kept, outcomes)
+    for item in outcomes:
+        undo.keep(item, *_recipe(listed.get((item.target["app_group_id"], _identity(item.target)))))
     report.items.extend(outcomes)
     return report
+
+
+RESTORED_ACCOUNT_FIELDS = ("account", "account_type", "domain", "platform_type")
+
+
+def _recipe(entry: Optional[Dict[str, Any]]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """What AddAppGroupAuthorization takes to authorize the account in the group again: the account as the
+    listing read before the removal showed it (its ``account_id`` is AccountInfo's ``id``)."""
+    if entry is None:
+        return None, "the listing read before the removal holds no entry for this pair"
+    if entry.get("authorization_type") == "APP":
+        return None, ("a per-application grant (authorization_type APP): the SDK's AddAppGroupAuthorization takes "
+                      "application groups only, so it cannot be re-created with it")
+    account = {key: entry[key] for key in RESTORED_ACCOUNT_FIELDS if entry.get(key) not in (None, "")}
+    if entry.get("account_id"):
+        account["id"] = entry["account_id"]
+    return {"app_group_id": str(entry["app_group_id"]), "account": account}, None
 
 
 def _check_after(invocation: runtime.Invocation, client: Any, accounts: Sequence[Account],
@@ -213,11 +234,12 @@ class Holding(NamedTuple):
 
     held: Groups = ()
     outcomes: Tuple[Outcome, ...] = ()
+    listed: Tuple[Dict[str, Any], ...] = ()  # the held groups' listing entries: what ``restore`` is made of
 
 
 def _holdings(invocation: runtime.Invocation, client: Any, groups: Optional[List[str]], account: Account) -> Holding:
     try:
-        held = _groups_of(invocation, client, account)
+        entries = _entries_of(invocation, client, account)
     except retry.UpstreamCallFailed as failure:
         unread = []
         for group in groups or [DISCOVER]:
@@ -227,16 +249,17 @@ def _holdings(invocation: runtime.Invocation, client: Any, groups: Optional[List
                 outcome.reason = "the account's authorizations could not be listed, so nothing was removed"
             unread.append(outcome)
         return Holding(outcomes=tuple(unread))
+    held = _group_ids(entries)
     if groups is None:
         if held:
-            return Holding(tuple(held))
+            return Holding(tuple(held), listed=tuple(entries))
         return Holding(outcomes=(_outcome(DISCOVER, account, ALREADY_ABSENT,
                                           reason=account.absent("in any application group")),))
     holding = set(held)
     reason = account.absent("in this application group")
     return Holding(tuple(group for group in groups if group in holding),
                    tuple(_outcome(group, account, ALREADY_ABSENT, reason=reason) for group in groups
-                         if group not in holding))
+                         if group not in holding), tuple(entries))
 
 
 def _holdings_by_group(invocation: runtime.Invocation, client: Any, groups: List[str],
@@ -259,11 +282,11 @@ def _holdings_by_group(invocation: runtime.Invocation, client: Any, groups: List
     return [_holding_in_groups(account, groups, members) for account in accounts]
 
 
-GroupMembers = Union[Set[Identity], retry.UpstreamCallFailed]
+GroupMembers = Union[Dict[Identity, Dict[str, Any]], retry.UpstreamCallFailed]  # whom it holds: their entries
 
 
 def _holding_in_groups(account: Account, groups: List[str], members: List[GroupMembers]) -> Holding:
-    held = tuple(group for group, found in zip(groups, members) if isinstance(found, set) and account.key in found)
+    held = tuple(group for group, found in zip(groups, members) if isinstance(found, dict) and account.key in found)
     outcomes: List[Outcome] = []
     for group, found in zip(groups, members):
         if isinstance(found, retry.UpstreamCallFailed):
@@ -275,7 +298,8 @@ def _holding_in_groups(account: Account, groups: List[str], members: List[GroupM
         elif account.key not in found:
             reason = account.absent("in this application group")
             outcomes.append(_outcome(group, account, ALREADY_ABSENT, reason=reason))
-    return Holding(held, tuple(outcomes))
+    listed = tuple(found[account.key] for found in members if isinstance(found, dict) and account.key in found)
+    return Holding(held, tuple(outcomes), listed)
 
 
 def _group_listing_request(group: str, offset: int) -> Any:
@@ -317,13 +341,27 @@ def _members_of_group(invocation: runtime.Invocation, client: Any, group: str, f
         by_name.setdefault(str(entry.get("account")), []).append(entry)
         if entry.get("account_id"):
             by_id.setdefault(str(entry["account_id"]), []).append(entry)
-    return {account.key for account in accounts
-            if any(_same_account(entry, account) for entry in by_name.get(account.name, []) +
-                   (by_id.get(account.info["id"], []) if account.kind == "USER_GROUP" else []))}
+    holders: Dict[Identity, Dict[str, Any]] = {}
+    for account in accounts:
+        own = [entry for entry in by_name.get(account.name, []) +
+               (by_id.get(account.info["id"], []) if account.kind == "USER_GROUP" else [])
+               if _same_account(entry, account)]
+        if own:
+            holders[account.key] = own[0]
+    return holders
 
 
 def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) -> List[str]:
     """The groups this account is authorized in, from a complete ListAppGroupAuthorization."""
+    return _group_ids(_entries_of(invocation, client, account))
+
+
+def _group_ids(entries: List[Dict[str, Any]]) -> List[str]:
+    return list(dict.fromkeys(str(entry["app_group_id"]) for entry in entries))
+
+
+def _entries_of(invocation: runtime.Invocation, client: Any, account: Account) -> List[Dict[str, Any]]:
+    """This account's own entries of a complete ListAppGroupAuthorization (one per group it is in)."""
     sdk = WORKSPACEAPP.sdk()
 
     def page(offset: int) -> Any:
@@ -336,8 +374,7 @@ def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) ->
 
     entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization",
                                key="app_group_id", item_offsets=True)
-    return list(dict.fromkeys(str(entry["app_group_id"]) for entry in entries
-                              if _same_account(entry, account) and entry.get("app_group_id")))
+    return [entry for entry in entries if _same_account(entry, account) and entry.get("app_group_id")]
 
 
 def _same_account(entry: Dict[str, Any], account: Account) -> bool:
