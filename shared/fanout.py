@@ -76,8 +76,8 @@ def every_target(base: runtime.Invocation, entries: Tuple[scope.Entry, ...],
     report = base.report()
     runs = bounded_map(partial(_in_target, base, reach, revoke), targets, base.settings.target_concurrency)
     refused = [result for result in runs if isinstance(result, RevokeError)]
-    if refused and len(refused) == len(runs) and not any(isinstance(r, Report) and r.upstream_calls for r in runs):
-        raise refused[0]  # the request itself is refused (the same in every target)
+    if refused and len(refused) == len(runs):
+        raise refused[0]  # the request itself is refused (the same in every target, before any call of its own)
     calls = base.upstream_calls
     for target, result in zip(targets, runs):
         if isinstance(result, RevokeError):
@@ -138,7 +138,7 @@ def _failure_row(target: scope.Target, error: retry.UpstreamError, calls: List[s
 def _unreachable_account(target: scope.Target, error: retry.UpstreamError) -> Row:
     """AssumeAgency failed: a missing (404) or untrusting (401/403) agency is denied, which a retry cannot fix."""
     urn = accounts.agency_urn(target.account_id or "", target.agency or "")
-    if error.status_code in (401, 403, 404):
+    if error.status_code in (401, 403, 404) and error.error_code not in retry.GATEWAY_NOT_FOUND:
         return runtime.verdict_row(target, denied=["sts.assume_agency"], verdict=Verdict.DENIED, reason=(
             f"AssumeAgency on {urn} answered {error.status_code} {error.error_code}: the member account has no such "
             "agency, or it does not trust this account, or the function's agency lacks sts:agencies:assume"))

@@ -196,7 +196,7 @@ PROJECT_ID = text("PROJECT_ID", "the project whose access is revoked; empty: the
 DRY_RUN = flag("DRY_RUN", "report what would be revoked, revoke nothing; a request can turn it on, never off",
                True)
 LOG_LEVEL = choice("LOG_LEVEL", "the lowest level of log line written", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
-MAX_CONCURRENCY = integer("MAX_CONCURRENCY", "upstream calls in flight at once", 4, 1, 32)
+MAX_CONCURRENCY = integer("MAX_CONCURRENCY", "upstream calls in flight at once, per target", 4, 1, 32)
 MAX_ATTEMPTS = integer("MAX_ATTEMPTS", "tries per upstream call, the first included (transient errors only)",
                        4, 1, 10)
 RETRY_BASE_DELAY = seconds("RETRY_BASE_DELAY", "first backoff delay; doubles per retry, jittered", 0.25, 0.01, 10.0)

@@ -17,7 +17,7 @@ ANY = "*"
 REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")  # ASCII digits only: a region id is ASCII
 PROJECT_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ACCOUNT_PATTERN = re.compile(r"[A-Za-z0-9]{1,64}")
-# IAM agency names: letters, digits, spaces and -_. (IAM CreateAgency, docs/reference/account-wide.md)
+# Agency names as an agency URN carries them: letters, digits and -_. (no spaces, no colon)
 AGENCY_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 FORMS = "region/project_id, region/*, * or account_id:agency_name@ before any of them"
 

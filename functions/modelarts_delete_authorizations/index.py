@@ -19,7 +19,7 @@ from shared import fields, listing, manifest, retry, runtime, undo
 from shared.clients import MODELARTS
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest, Refused
-from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
+from shared.outcomes import ALREADY_ABSENT, FAILED, NOT_ATTEMPTED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
 
 MANIFEST = manifest.beside(__file__)  # its operation, actions, settings and their defaults
 OPERATION = MANIFEST.operation
@@ -206,6 +206,10 @@ def _verify(outcomes: List[Outcome], authorized: Callable[[], Entries], required
                 continue
             if not required:
                 item.reason = f"not verified: GetAuthorizations failed with {failure.error.error_code}"
+                continue
+            if failure.error.error_code == retry.NOT_ATTEMPTED:  # no time left to look: a retry will
+                item.outcome, item.transient = NOT_ATTEMPTED, True
+                item.reason = f"the deletion answered; the check after it was not started: {failure.error.error_msg}"
                 continue
             item.outcome, item.error_code, item.transient = FAILED, failure.error.error_code, failure.error.transient
             item.upstream_status = failure.error.status_code

@@ -35,6 +35,7 @@ from shared.outcomes import (
     ALREADY_ABSENT,
     DELETED,
     FAILED,
+    NOT_ATTEMPTED,
     SKIPPED_PROTECTED,
     WOULD_DELETE,
     Outcome,
@@ -217,7 +218,10 @@ def _check_after(invocation: runtime.Invocation, client: Any, accounts: Sequence
         for item in outcomes:
             if item.outcome != DELETED or _identity(item.target) != account.key:
                 continue
-            if problem is not None:
+            if problem is not None and problem.error_code == retry.NOT_ATTEMPTED:  # no time left to look
+                item.outcome, item.transient, item.reason = NOT_ATTEMPTED, True, (
+                    f"the removal answered 200; the listing after it was not started: {problem.error_msg}")
+            elif problem is not None:
                 item.outcome, item.error_code, item.transient = FAILED, problem.error_code, True
                 item.upstream_status = problem.status_code
                 item.error_msg = ("the removal answered 200, but the listing after it could not be read, so it "
