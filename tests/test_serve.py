@@ -42,7 +42,9 @@ def test_each_function_answers_at_its_route(served):
     status, body = http("DELETE", f"{served.url}/modelarts_delete_authorizations?user_id=u-example")
     assert status == 200 and body["items"] == [{"user_id": "u-example", "region": "cn-north-4",
                                                 "project_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "outcome": "deleted",
+                                                "restore": body["items"][0]["restore"],
                                                 "upstream_request_id": body["items"][0]["upstream_request_id"]}]
+    assert body["items"][0]["restore"]["user_id"] == "u-example"
     status, body = http("POST", f"{served.url}/fgrevoke/workspace/access-policies", {"policy_id_list": ["policy-1"]})
     assert status == 200 and body["summary"] == {"deleted": 1}
     status, body = http("POST", f"{served.url}/workspaceapp_batch_delete_app_group_authorization",
