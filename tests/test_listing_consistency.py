@@ -35,7 +35,7 @@ def after_first_page(action: Any) -> Any:
     return hook
 
 
-@pytest.mark.parametrize("offset_reading", ["page", "item"])
+@pytest.mark.parametrize("offset_reading", ["page", pytest.param("item", marks=pytest.mark.slow)])
 def test_modelarts_an_entry_never_seen_is_not_reported_deleted(emulator, context, offset_reading):
     """The issue's example: u1000's deletion fails; while reconcile pages, another revocation removes u0005,
     page 2 shifts and u1000 (now at index 999) is never seen: it was reported "deleted"."""
