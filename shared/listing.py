@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from shared.retry import UpstreamCallFailed, UpstreamError
 
@@ -30,28 +30,37 @@ MAX_TOTAL = 10 ** 9  # more entries than any project holds: a larger total is no
 
 def complete(fetch: Callable[[int], Any], *, items: str, total: str, what: str,
              max_offset: Optional[int] = None, key: Optional[str] = None,
-             keyless: Callable[[Entry], bool] = lambda _entry: False, item_offsets: bool = False) -> List[Entry]:
+             keyless: Callable[[Entry], bool] = lambda _entry: False, item_offsets: bool = False,
+             settled_by: Optional[Callable[[List[Entry]], bool]] = None) -> List[Entry]:
     """Every entry of a paged list; ``fetch(offset)`` returns one page's JSON body.
 
     ``key``: the field every entry must hold as non-empty text (an entry without it could be the very
     target, so the listing proves nothing), unless ``keyless`` says the entry is of a kind that has none.
     ``item_offsets``: the API documents ``offset`` as an item index, so no request tells the readings apart
     (were it a page number, the pages would not meet and the listing could not be told).
+    ``settled_by``: when the listing keeps moving, the entries seen are enough for the caller if this says so
+    (presence needs no whole listing: every target seen listed); the caller then reads nothing else from them.
 
     A listing that moves while it is paged (another revocation between two pages) is read once more;
     if it moves again it is "cannot tell" (retryable), never evidence of absence."""
     try:
         return _read_whole(fetch, items, total, what, max_offset, key, keyless, item_offsets)
-    except _Moved:
-        pass
+    except _Moved as moved:
+        seen = moved.seen
     try:
         return _read_whole(fetch, items, total, what, max_offset, key, keyless, item_offsets)
     except _Moved as moved:
+        if settled_by is not None and settled_by(seen + moved.seen):
+            return seen + moved.seen  # the later reading last: what it saw wins where both saw an entry
         raise _incomplete(what, f"it changed while it was paged, twice in a row ({moved})", transient=True) from None
 
 
 class _Moved(Exception):
     """The pages of one reading disagree: the listing changed between two of them."""
+
+    def __init__(self, why: str, seen: List[Entry]) -> None:
+        super().__init__(why)
+        self.seen = seen  # each was listed at the moment its page was read
 
 
 def _read_whole(fetch: Callable[[int], Any], items: str, total: str, what: str, max_offset: Optional[int],
@@ -60,9 +69,12 @@ def _read_whole(fetch: Callable[[int], Any], items: str, total: str, what: str, 
 
     Under the item reading of ``offset`` each page after the first overlaps the last entry already read
     (the second request, offset 1, overlaps all but one): an entry that is not where the previous page
-    left it shows the list shifted. Under the page reading no page may repeat an entry."""
-    ordered: List[str] = []  # the entries' canonical texts, in listing order
+    left it shows the list shifted. Under the page reading no page may repeat an entry. A reading that
+    moved still pages on to its end, so that what it shows is known (``_Moved.seen``)."""
+    ordered: List[str] = []  # the entries' canonical texts, in listing order (while nothing moved)
+    seen: Set[str] = set()
     entries: List[Entry] = []
+    moved: Optional[str] = None  # why this reading is not consistent
     item_reading: Optional[bool] = True if item_offsets else None
     expected: Optional[int] = None
     page_size: Optional[int] = None
@@ -74,32 +86,46 @@ def _read_whole(fetch: Callable[[int], Any], items: str, total: str, what: str, 
                        and not keyless(entry)]
             if unkeyed:
                 raise _incomplete(what, f"an entry has no {key!r}", transient=False)
+        texts = [_canonical(entry) for entry in batch]
+        if offset == 1 and not item_offsets:  # an overlap with the first page means offset counts items
+            item_reading = bool(set(texts) & seen)
         if expected is None:
             expected = count
-        elif count != expected:
-            raise _Moved(f"its total went from {expected} to {count} between two pages")
-        texts = [_canonical(entry) for entry in batch]
-        if len(set(texts)) != len(texts):
-            raise _Moved(f"a page at offset {offset} holds one entry twice")
-        if offset == 1 and not item_offsets:  # an overlap with the first page means offset counts items
-            item_reading = bool(set(texts) & set(ordered))
-        start = offset if item_reading else len(ordered)
-        known = ordered[start:start + len(texts)]
-        if texts[:len(known)] != known or set(texts[len(known):]) & set(ordered):
-            raise _Moved(f"the page at offset {offset} does not continue where the last one ended")
-        new = len(texts) - len(known)
-        for text, entry in zip(texts[len(known):], batch[len(known):]):
-            ordered.append(text)
-            entries.append(entry)
-        if len(ordered) >= expected:
-            if len(ordered) > expected:
-                raise _Moved(f"it gave {len(ordered)} entries for a total of {expected}")
-            return entries
+        moved = moved or _inconsistency(ordered, seen, texts, offset if item_reading else len(ordered), count,
+                                        expected)
+        new = 0
+        for text, entry in zip(texts, batch):
+            if text not in seen:
+                seen.add(text)
+                ordered.append(text)
+                entries.append(entry)
+                new += 1
+        if len(entries) >= expected:
+            if len(entries) > expected:
+                moved = moved or f"it gave {len(entries)} entries for a total of {expected}"
+            break
         if page_size is None:
             page_size = len(batch)
         if not new or len(batch) < page_size:
-            raise _Moved(f"the page at offset {offset} is short: {len(ordered)} of {expected} entries read")
-        offset = _next_offset(offset, len(ordered), page_size, item_reading, max_offset, expected, what)
+            moved = moved or f"the page at offset {offset} is short: {len(entries)} of {expected} entries read"
+            break
+        offset = _next_offset(offset, len(entries), page_size, item_reading, max_offset, expected, what)
+    if moved is not None:
+        raise _Moved(moved, entries)
+    return entries
+
+
+def _inconsistency(ordered: List[str], seen: Set[str], texts: List[str], start: int, count: int,
+                   expected: int) -> Optional[str]:
+    """Why this page disagrees with the pages before it, if it does: ``start`` is where it should begin."""
+    if count != expected:
+        return f"its total went from {expected} to {count} between two pages"
+    if len(set(texts)) != len(texts):
+        return "a page holds one entry twice"
+    known = ordered[start:start + len(texts)]
+    if texts[:len(known)] != known or set(texts[len(known):]) & seen:
+        return "a page does not continue where the one before it ended"
+    return None
 
 
 def _next_offset(offset: int, read: int, page_size: int, item_reading: Optional[bool],

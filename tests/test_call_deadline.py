@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from conftest import PROJECT, load_function
 
 workspaceapp = load_function("workspaceapp_batch_delete_app_group_authorization")
@@ -18,6 +20,7 @@ LIST = "workspaceapp.list_app_group_authorization"
 SETTINGS = {"HTTP_READ_TIMEOUT": "1", "HTTP_CONNECT_TIMEOUT": "1", "MAX_CONCURRENCY": "1"}
 
 
+@pytest.mark.slow  # runs to its 6 s deadline
 def test_a_trickled_listing_ends_the_invocation_near_its_deadline(emulator, context):
     """The issue's example: trickled answers kept an invocation running 38 s with 6 s left."""
     group = emulator.workspaceapp.seed_group(PROJECT, "g", "g001")
@@ -38,6 +41,7 @@ def test_a_trickled_listing_ends_the_invocation_near_its_deadline(emulator, cont
     assert emulator.calls("workspaceapp.batch_delete_app_group_authorization") == []
 
 
+@pytest.mark.slow  # waits out a call's 2 s deadline
 def test_a_trickled_deletion_is_a_retryable_timeout(emulator, context):
     for user in ("u1", "u2"):
         emulator.modelarts.seed(PROJECT, user)

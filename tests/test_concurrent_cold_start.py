@@ -18,7 +18,7 @@ import pytest
 
 from conftest import AK, FAST, PROJECT, SK, TOKEN
 
-pytestmark = pytest.mark.runtime
+pytestmark = [pytest.mark.runtime, pytest.mark.slow]  # a fresh interpreter per run
 ROOT = Path(__file__).resolve().parents[1]
 THREADS = 8
 PROBE = """

@@ -35,7 +35,7 @@ def after_first_page(action: Any) -> Any:
     return hook
 
 
-@pytest.mark.parametrize("offset_reading", ["page", "item"])
+@pytest.mark.parametrize("offset_reading", ["page", pytest.param("item", marks=pytest.mark.slow)])
 def test_modelarts_an_entry_never_seen_is_not_reported_deleted(emulator, context, offset_reading):
     """The issue's example: u1000's deletion fails; while reconcile pages, another revocation removes u0005,
     page 2 shifts and u1000 (now at index 999) is never seen: it was reported "deleted"."""
@@ -132,3 +132,25 @@ def test_a_moving_listing_never_proves_absence(emulator, held, others, removals,
     assert not left or (failed and all(item["retryable"] for item in failed)), (left, result["summary"])
     assert not [item for item in result["items"] if item["account"] == "leaver" and item["outcome"] ==
                 "already_absent" and item["app_group_id"] in left]
+
+
+# -- a listing that keeps moving still shows what it shows ----------------------------------------
+workspace = load_function("workspace_batch_delete_access_policies")
+WS_LIST = "workspace.list_access_policies"
+
+
+@pytest.mark.parametrize("wanted_exists", [True, False])
+def test_other_deletions_on_every_page_settle_presence_never_absence(emulator, context, wanted_exists):
+    """150 policies; another deletion lands between every two pages (as under a bulk cleanup). A policy asked for
+    that the moving listing showed is still deleted; one it never showed is "cannot tell", never absent."""
+    others = [emulator.workspace.seed(PROJECT, policy_id=f"p-{index:03d}") for index in range(150)]
+    wanted = emulator.workspace.seed(PROJECT, policy_id="p-wanted") if wanted_exists else "p-gone"
+    churn = iter(others)
+    emulator.inject(WS_LIST, times=None, then=lambda _request: emulator.workspace.remove(PROJECT, next(churn)))
+    result = workspace.handler({"policy_id_list": [wanted]}, context())
+    if wanted_exists:
+        assert [item["outcome"] for item in result["items"]] == ["deleted"]
+        assert "p-wanted" not in emulator.workspace.policy_ids(PROJECT)
+    else:
+        assert result["status"] == "error" and result["upstream_error_code"] == "FGR.IncompleteListing"
+        assert result["retryable"] is True

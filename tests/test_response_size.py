@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from typing import Any, Dict, List
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ LIST = "workspaceapp.list_app_group_authorization"
 SIX_MB = 6 * 1024 * 1024
 
 
+@pytest.mark.slow  # 100,000 items: about 10 s
 def test_a_documented_size_request_answers_within_6_mb(emulator, context, capsys):
     """The issue's example: 2,000 groups x 50 accounts (the request's documented maximum of pairs) gave a
     20 MB API Gateway body the caller never received."""

@@ -19,7 +19,7 @@ import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from shared import fields, listing, manifest, retry, runtime, undo
 from shared.batching import chunked
@@ -78,7 +78,7 @@ def revoke(invocation: runtime.Invocation) -> Report:
     if not wanted:
         return report
     # A complete listing first: it is the evidence of absence, and it tells what each deletion lifts.
-    listed = {p["policy_id"]: p for p in (policies if policies is not None else _list(invocation))
+    listed = {p["policy_id"]: p for p in (policies if policies is not None else _list(invocation, wanted=wanted))
               if isinstance(p.get("policy_id"), str)}
     report.items.extend(Outcome({"policy_id": p}, ALREADY_ABSENT, reason=f"not in a complete listing of the "
                                 f"project's access policies ({len(listed)} listed): nothing to delete")
@@ -291,11 +291,14 @@ def _check(name: str, value: Any, now: datetime, policy: Policy) -> Optional[str
     return None
 
 
-def _list(invocation: runtime.Invocation, access_control_type: Optional[str] = None) -> List[Policy]:
+def _list(invocation: runtime.Invocation, access_control_type: Optional[str] = None,
+          wanted: Sequence[str] = ()) -> List[Policy]:
     """Every access policy of the project (ListAccessPolicies), or ``retry.UpstreamCallFailed``.
 
     ``offset`` is at most 99: a project with more policies than the API lets a caller page through
     cannot be read whole (``FGR.IncompleteListing``), and then nothing is decided on its word.
+    ``wanted``: the ids asked for; a listing that keeps moving while it is paged (other deletions) still
+    serves when it showed every one of them (their presence and what they hold need no whole listing).
     """
     sdk = WORKSPACE.sdk()
     client = invocation.client(WORKSPACE)
@@ -306,8 +309,11 @@ def _list(invocation: runtime.Invocation, access_control_type: Optional[str] = N
         return invocation.read(partial(client.list_access_policies, request),
                                operation="workspace.list_access_policies")
 
+    def every_wanted_seen(seen: List[Policy]) -> bool:
+        return bool(wanted) and set(wanted) <= {policy.get("policy_id") for policy in seen}
+
     return listing.complete(page, items="policies", total="total", what="ListAccessPolicies", max_offset=MAX_OFFSET,
-                            key="policy_id")
+                            key="policy_id", settled_by=every_wanted_seen)
 
 
 def _existing_ids(invocation: runtime.Invocation) -> Set[str]:
