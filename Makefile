@@ -8,6 +8,10 @@ PIP_INSTALL := -m pip install --quiet --disable-pip-version-check
 RUNTIMES := 3.9 3.10 3.12
 RUNTIME_TESTS := $(addprefix test-py,$(RUNTIMES))
 PYENV_ROOT ?= $(HOME)/.pyenv
+# make test: each suite on pytest-xdist workers. Most tests wait (subprocesses, timeouts, Retry-After) more than
+# they compute, so more workers than the 2 cores; a zip's packaging tests share an xdist_group (one build each).
+TEST_WORKERS ?= 4
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 export NO_PROXY := 127.0.0.1,localhost
 
 # Python X.Y: pyenv's X.Y.*, else pythonX.Y on PATH, whichever really runs as X.Y; empty when the machine has none.
@@ -37,9 +41,10 @@ lint: setup
 test-fast: setup
 	FGREVOKE_FAST=1 $(PY) -m pytest -m "not slow"
 
+# The runtime suites run side by side (their venvs made side by side too); each one's output is shown when it ends.
 test: check-runtimes lint
-	$(PY) -m pytest
-	@$(MAKE) --no-print-directory test-runtimes
+	$(PY) -m pytest $(PARALLEL)
+	@$(MAKE) --no-print-directory -j $(words $(RUNTIMES)) --output-sync=target test-runtimes
 
 check-runtimes:
 	$(foreach v,$(RUNTIMES),$(if $(call runtime_python,$(v)),,$(error make test-runtimes needs Python $(v): put python$(v) on PATH or run pyenv install $(v))))
@@ -54,7 +59,7 @@ check-runtimes:
 # One runtime alone: make test-py3.12
 $(RUNTIME_TESTS): test-py%: .venv-py%/.installed-stamp
 	@.venv-py$*/bin/python -c 'import sys; print("runtime suites on Python " + sys.version.split()[0])'
-	.venv-py$*/bin/python -m pytest -m runtime
+	.venv-py$*/bin/python -m pytest -m runtime $(PARALLEL)
 
 test-runtimes: check-runtimes $(RUNTIME_TESTS)
 
