@@ -7,6 +7,7 @@ PIP_INSTALL := -m pip install --quiet --disable-pip-version-check
 # FunctionGraph's Python runtimes: `make test-runtimes` runs the suites marked `runtime` on each, in .venv-pyX.Y.
 RUNTIMES := 3.9 3.10 3.12
 RUNTIME_TESTS := $(addprefix test-py,$(RUNTIMES))
+RUNTIME_VENVS := $(foreach v,$(RUNTIMES),.venv-py$(v)/.installed-stamp)
 PYENV_ROOT ?= $(HOME)/.pyenv
 # make test: each suite on pytest-xdist workers. Most tests wait (subprocesses, timeouts, Retry-After) more than
 # they compute, so more workers than the 2 cores; a zip's packaging tests share an xdist_group (one build each).
@@ -20,7 +21,7 @@ runtime_python = $(shell for p in $(PYENV_ROOT)/versions/$(1).*/bin/python$(1) $
 
 python_ok = $(shell $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null && echo yes)
 
-.PHONY: setup test test-fast test-runtimes $(RUNTIME_TESTS) check-runtimes lint demo bench package clean
+.PHONY: setup test test-fast test-runtimes $(RUNTIME_TESTS) check-runtimes lint demo bench bench-smoke package clean
 
 # A venv counts only once its stamp exists: a failed install removes it, and a venv without a stamp
 # (interrupted, or made by an older Makefile) is made again from scratch.
@@ -41,10 +42,13 @@ lint: setup
 test-fast: setup
 	FGREVOKE_FAST=1 $(PY) -m pytest -m "not slow"
 
-# The runtime suites run side by side (their venvs made side by side too); each one's output is shown when it ends.
-test: check-runtimes lint
+# Lint and the runtime venvs' installs side by side (pip mostly waits on files), then the suites one after another,
+# each on its workers, then the one-round bench smoke: a broken benchmark fails CI.
+test: check-runtimes
+	@$(MAKE) --no-print-directory -j $(words lint $(RUNTIMES)) --output-sync=target lint $(RUNTIME_VENVS)
 	$(PY) -m pytest $(PARALLEL)
-	@$(MAKE) --no-print-directory -j $(words $(RUNTIMES)) --output-sync=target test-runtimes
+	@$(MAKE) --no-print-directory test-runtimes
+	@$(MAKE) --no-print-directory bench-smoke
 
 check-runtimes:
 	$(foreach v,$(RUNTIMES),$(if $(call runtime_python,$(v)),,$(error make test-runtimes needs Python $(v): put python$(v) on PATH or run pyenv install $(v))))
@@ -71,6 +75,10 @@ clean:
 
 bench: setup
 	$(PY) benchmarks/run.py
+
+# One round of every measurement, on zips `fgrevoke package` builds: it checks the benchmark runs, measures nothing.
+bench-smoke: setup
+	BENCH_RUNS=1 $(PY) benchmarks/run.py --smoke
 
 package: setup
 	$(PY) -m fgrevoke package
