@@ -21,7 +21,7 @@ runtime_python = $(shell for p in $(PYENV_ROOT)/versions/$(1).*/bin/python$(1) $
 
 python_ok = $(shell $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null && echo yes)
 
-.PHONY: setup test test-fast test-runtimes $(RUNTIME_TESTS) check-runtimes lint demo bench bench-smoke package clean
+.PHONY: setup test test-fast test-runtimes $(RUNTIME_TESTS) check-runtimes lint demo bench package clean
 
 # A venv counts only once its stamp exists: a failed install removes it, and a venv without a stamp
 # (interrupted, or made by an older Makefile) is made again from scratch.
@@ -43,12 +43,11 @@ test-fast: setup
 	FGREVOKE_FAST=1 $(PY) -m pytest -m "not slow"
 
 # Lint and the runtime venvs' installs side by side (pip mostly waits on files), then the suites one after another,
-# each on its workers, then the one-round bench smoke: a broken benchmark fails CI.
+# each on its workers. The development suite holds a one-round `make bench` (tests/test_bench.py).
 test: check-runtimes
 	@$(MAKE) --no-print-directory -j $(words lint $(RUNTIMES)) --output-sync=target lint $(RUNTIME_VENVS)
 	$(PY) -m pytest $(PARALLEL)
 	@$(MAKE) --no-print-directory test-runtimes
-	@$(MAKE) --no-print-directory bench-smoke
 
 check-runtimes:
 	$(foreach v,$(RUNTIMES),$(if $(call runtime_python,$(v)),,$(error make test-runtimes needs Python $(v): put python$(v) on PATH or run pyenv install $(v))))
@@ -75,10 +74,6 @@ clean:
 
 bench: setup
 	$(PY) benchmarks/run.py
-
-# One round of every measurement, on zips `fgrevoke package` builds: it checks the benchmark runs, measures nothing.
-bench-smoke: setup
-	BENCH_RUNS=1 $(PY) benchmarks/run.py --smoke
 
 package: setup
 	$(PY) -m fgrevoke package
