@@ -82,8 +82,8 @@ def cold_runs(emulator: Emulator, function: str, code: Path, python: str) -> Dic
     for service in functions.service_names():
         env[f"HUAWEICLOUD_SDK_REGION_{service}_CN_NORTH_4"] = emulator.endpoint
     samples: Dict[str, Dict[str, List[float]]] = {mode: {"wall": [], "in_process": [], "rss": []} for mode in MODES}
-    warm_up = 0 if SMOKE else 1  # the first run warms the page cache and is not counted
-    for run in range(warm_up, RUNS + 1):
+    warm_ups = 0 if SMOKE else 1  # the first run warms the page cache and is not counted
+    for run in range(warm_ups + RUNS):
         for mode in MODES:
             seed(emulator, function)
             command = [python, "-S", str(ROOT / "benchmarks" / "child.py"), mode, function, str(code)]
@@ -92,7 +92,7 @@ def cold_runs(emulator: Emulator, function: str, code: Path, python: str) -> Dic
             wall = time.perf_counter() - started
             if done.returncode != 0:
                 raise SystemExit(f"{mode} {function} failed:\n{done.stderr[-2000:]}")
-            if run:
+            if run >= warm_ups:
                 reported = json.loads(done.stdout.strip().splitlines()[-1])
                 samples[mode]["wall"].append(wall * 1000)
                 samples[mode]["in_process"].append(reported["in_process_ms"])
