@@ -7,7 +7,12 @@ PIP_INSTALL := -m pip install --quiet --disable-pip-version-check
 # FunctionGraph's Python runtimes: `make test-runtimes` runs the suites marked `runtime` on each, in .venv-pyX.Y.
 RUNTIMES := 3.9 3.10 3.12
 RUNTIME_TESTS := $(addprefix test-py,$(RUNTIMES))
+RUNTIME_VENVS := $(foreach v,$(RUNTIMES),.venv-py$(v)/.installed-stamp)
 PYENV_ROOT ?= $(HOME)/.pyenv
+# make test: each suite on pytest-xdist workers. Most tests wait (subprocesses, timeouts, Retry-After) more than
+# they compute, so more workers than the 2 cores; a zip's packaging tests share an xdist_group (one build each).
+TEST_WORKERS ?= 4
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 export NO_PROXY := 127.0.0.1,localhost
 
 # Python X.Y: pyenv's X.Y.*, else pythonX.Y on PATH, whichever really runs as X.Y; empty when the machine has none.
@@ -37,8 +42,11 @@ lint: setup
 test-fast: setup
 	FGREVOKE_FAST=1 $(PY) -m pytest -m "not slow"
 
-test: check-runtimes lint
-	$(PY) -m pytest
+# Lint and the runtime venvs' installs side by side (pip mostly waits on files), then the suites one after another,
+# each on its workers. The development suite holds a one-round `make bench` (tests/test_bench.py).
+test: check-runtimes
+	@$(MAKE) --no-print-directory -j $(words lint $(RUNTIMES)) --output-sync=target lint $(RUNTIME_VENVS)
+	$(PY) -m pytest $(PARALLEL)
 	@$(MAKE) --no-print-directory test-runtimes
 
 check-runtimes:
@@ -54,7 +62,7 @@ check-runtimes:
 # One runtime alone: make test-py3.12
 $(RUNTIME_TESTS): test-py%: .venv-py%/.installed-stamp
 	@.venv-py$*/bin/python -c 'import sys; print("runtime suites on Python " + sys.version.split()[0])'
-	.venv-py$*/bin/python -m pytest -m runtime
+	.venv-py$*/bin/python -m pytest -m runtime $(PARALLEL)
 
 test-runtimes: check-runtimes $(RUNTIME_TESTS)
 

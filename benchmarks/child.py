@@ -1,4 +1,5 @@
-"""One measured process: import, build settings and client, serve one invocation, report peak RSS.
+"""One measured process: import, build settings and client, serve one invocation, report the time from
+its first import to the end of the invocation and its peak RSS.
 
 Run by benchmarks/run.py as a fresh interpreter. Modes:
   handler  the function's index.handler (lazy SDK loading, shared runtime)
@@ -6,9 +7,13 @@ Run by benchmarks/run.py as a fresh interpreter. Modes:
   floor    import requests and the SDK core, one HTTP call (no service SDK at all)
 """
 
-import json
-import os
-import sys
+import time
+
+STARTED = time.perf_counter()  # before any other import: the in-process measure starts here
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
 
 
 class Context:
@@ -65,10 +70,11 @@ def main():
 
         response = requests.get(os.environ["BENCH_ENDPOINT"] + "/floor", timeout=5)
         assert response.status_code in (401, 404)
+    in_process_ms = (time.perf_counter() - STARTED) * 1000
     # VmHWM is this program's own peak; ru_maxrss would carry the parent's across exec.
     with open("/proc/self/status") as status:
         peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    sys.stdout.write(json.dumps({"rss_kib": peak}) + "\n")
+    sys.stdout.write(json.dumps({"rss_kib": peak, "in_process_ms": round(in_process_ms, 2)}) + "\n")
 
 
 main()

@@ -35,6 +35,10 @@ SERVICES = functions.service_names()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: many subprocesses; left out of the inner loop")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_WorkerFigures(), "fgrevoke-worker-figures")
+    else:  # -p no:xdist: its marker still means something to the tests that carry it
+        config.addinivalue_line("markers", "xdist_group(name): tests one xdist worker runs together")
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +106,21 @@ def exercises_shipped_code(module: ModuleType) -> bool:
         if isinstance(value, ModuleType) and str(getattr(value, "__file__", "")).startswith(str(ROOT / "functions")):
             return True
     return False
+
+
+class _WorkerFigures:
+    """``make test`` runs the suites on several workers (pytest-xdist): each sends its figures to the
+    controller, which prints their sum."""
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        FIGURES.update(getattr(node, "workeroutput", {}).get("figures", {}))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker
+        workeroutput["figures"] = dict(FIGURES)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -3,8 +3,11 @@ reproducible; an unpacked zip runs on its own against the emulator."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import py_compile
 import subprocess
 import sys
 import zipfile
@@ -14,6 +17,7 @@ import pytest
 
 from conftest import AK, PROJECT, SK, TOKEN
 from fgrevoke import packaging, template, validate
+from fgrevoke.functions import ROOT
 
 pytestmark = [pytest.mark.runtime, pytest.mark.slow]
 RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -26,10 +30,22 @@ SPECS = {spec.folder: template.FunctionSpec(spec.resource, {**spec.properties, "
 OTHER_SDKS = {"huaweicloudsdkmodelarts", "huaweicloudsdkworkspace", "huaweicloudsdkworkspaceapp"}
 
 
+MODELARTS, WORKSPACEAPP = "modelarts_delete_authorizations", "workspaceapp_batch_delete_app_group_authorization"
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    """Each function's zip, built once on first use. The tests of one zip share an xdist_group, so
+    `make test` (--dist loadgroup) builds the three zips on different workers, each only once."""
     dest = tmp_path_factory.mktemp("dist")
-    return {folder: packaging.build(spec, dest) for folder, spec in SPECS.items()}
+    packages = {}
+
+    def package(folder):
+        if folder not in packages:
+            packages[folder] = packaging.build(SPECS[folder], dest)
+        return packages[folder]
+
+    return package
 
 
 def tops(package):
@@ -37,9 +53,10 @@ def tops(package):
         return {name.split("/")[0] for name in archive.namelist()}, archive.namelist()
 
 
-@pytest.mark.parametrize("folder", sorted(SPECS))
+@pytest.mark.parametrize("folder", [pytest.param(folder, marks=pytest.mark.xdist_group(folder))
+                                    for folder in sorted(SPECS)])
 def test_zip_holds_the_function_and_only_its_dependencies(built, folder):
-    package = built[folder]
+    package = built(folder)
     top, names = tops(package)
     assert "index.py" in names and "shared/runtime.py" in names
     assert not top & {"fgrevoke", "tests", "benchmarks", "functions", "pytest", "hypothesis", "ruff"}
@@ -53,9 +70,10 @@ def test_zip_holds_the_function_and_only_its_dependencies(built, folder):
         assert {info.date_time for info in archive.infolist()} == {packaging.FIXED_TIME}
 
 
+@pytest.mark.xdist_group(WORKSPACEAPP)
 def test_builds_are_reproducible(built, tmp_path):
-    first = built["workspaceapp_batch_delete_app_group_authorization"].path
-    again = packaging.build(SPECS["workspaceapp_batch_delete_app_group_authorization"], tmp_path).path
+    first = built(WORKSPACEAPP).path
+    again = packaging.build(SPECS[WORKSPACEAPP], tmp_path).path
     with zipfile.ZipFile(first) as one, zipfile.ZipFile(again) as two:
         assert one.namelist() == two.namelist()
         differing = [name for name in one.namelist() if one.read(name) != two.read(name)]
@@ -81,8 +99,9 @@ print("RESULT " + json.dumps(result))
 """
 
 
+@pytest.mark.xdist_group(MODELARTS)
 def test_unpacked_zip_runs_alone_against_the_emulator(built, emulator, tmp_path):
-    package = built["modelarts_delete_authorizations"]
+    package = built(MODELARTS)
     python = package.compiled_with or packaging.interpreter(RUNTIME)
     if python is None:
         pytest.skip(f"no Python {RUNTIME} on this machine to run the runtime's zip")
@@ -97,3 +116,30 @@ def test_unpacked_zip_runs_alone_against_the_emulator(built, emulator, tmp_path)
     assert result["status"] == "succeeded" and result["items"][0]["outcome"] == "deleted"
     assert emulator.modelarts.user_ids(PROJECT) == []
     assert not (Path(tmp_path) / ".huaweicloud").exists()
+
+
+def test_the_flag_fixer_writes_what_marshalparser_writes(tmp_path):
+    """packaging's faster fixer against the library's own code, on .pyc files of this Python as compiled
+    (their FLAG_REF bits unfixed): byte for byte the same files."""
+    import huaweicloudsdkcore.client
+    from marshalparser.marshalparser import MarshalParser
+
+    class Library(packaging._FlagRefFixer):
+        read_bytes = MarshalParser.read_bytes
+        clear_unused_ref_flags = MarshalParser.clear_unused_ref_flags
+
+    sources = [*sorted((ROOT / "shared").glob("*.py")), Path(huaweicloudsdkcore.client.__file__)]
+    for index, source in enumerate(sources):
+        compiled = tmp_path / f"{index}.pyc"
+        py_compile.compile(str(source), str(compiled), doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+        written = {}
+        for fixer in (packaging._FlagRefFixer, Library):
+            parser = fixer(compiled)
+            parser.parse()
+            with contextlib.redirect_stdout(io.StringIO()):
+                parser.clear_unused_ref_flags(overwrite=False)
+            fixed = compiled.with_suffix(".fixed.pyc")
+            written[fixer] = fixed.read_bytes() if fixed.exists() else compiled.read_bytes()
+            fixed.unlink(missing_ok=True)
+        assert written[packaging._FlagRefFixer] == written[Library], source.name

@@ -1,0 +1,24 @@
+"""`make bench` must keep working: one round of each of its measurements, on the zips `fgrevoke package`
+builds (it measures nothing here: speed is never asserted in a test)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow  # builds the three zips and starts 18 cold processes
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_one_round_of_every_benchmark_runs_on_the_shipped_zips():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke"], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and "|---" not in line]
+    for function in ("modelarts_delete_authorizations", "workspace_batch_delete_access_policies",
+                     "workspaceapp_batch_delete_app_group_authorization"):
+        assert sum(row.startswith(f"| {function} |") for row in rows) == 3, done.stdout  # cold .pyc, no .pyc; warm
+    assert any(row.startswith("| 60 accounts × 3 groups |") for row in rows), done.stdout
