@@ -58,6 +58,11 @@ class ErrorCode(str, Enum):
                                                  "not_attempted, retryable)")
     STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "ModelArts verify: GetAuthorizations still lists the user "
                                                        "after the deletion")
+    SWEEP_BREAKER_TRIPPED = ("FGR.SweepBreakerTripped", "item",
+                             "sweep: the target's sweep would revoke more than SWEEP_MAX_FRACTION of its grants or "
+                             "more than SWEEP_MAX_COUNT, so it revoked nothing there; the item is one it would have "
+                             "revoked (retryable: an asynchronous run raises so the failure destination tells a "
+                             "person)")
     AUTHORIZED_THROUGH_ALL_USERS = ("FGR.AuthorizedThroughAllUsers", "item",
                                     "ModelArts verify: the user's own authorization is gone, but the all-users "
                                     "authorization still covers them: revoke all-users to take the access away")

@@ -39,7 +39,7 @@ def complete(fetch: Callable[[int], Any], *, items: str, total: str, what: str,
             unkeyed = [entry for entry in batch if not (isinstance(entry.get(key), str) and entry[key])
                        and not keyless(entry)]
             if unkeyed:
-                raise _incomplete(what, f"an entry has no {key!r}", transient=False)
+                raise incomplete(what, f"an entry has no {key!r}", transient=False)
         new = _unseen(batch, seen)
         if offset == 1:  # an overlap with the first page means offset counts items
             item_reading = len(new) < len(batch)
@@ -47,12 +47,12 @@ def complete(fetch: Callable[[int], Any], *, items: str, total: str, what: str,
         if len(entries) >= expected:
             return entries
         if not new:
-            raise _incomplete(what, f"a page added nothing at offset {offset} with {len(entries)} of "
+            raise incomplete(what, f"a page added nothing at offset {offset} with {len(entries)} of "
                                     f"{expected} entries read", transient=True)
         following = len(entries) if item_reading else offset + 1
         if max_offset is not None and following > max_offset:
             if not item_reading or offset == max_offset:
-                raise _incomplete(what, f"it holds {expected} entries, more than the API lets a caller page "
+                raise incomplete(what, f"it holds {expected} entries, more than the API lets a caller page "
                                         f"through (offset at most {max_offset})", transient=False)
             following = max_offset  # the last reachable window; what overlaps is de-duplicated
         offset = following
@@ -60,19 +60,19 @@ def complete(fetch: Callable[[int], Any], *, items: str, total: str, what: str,
 
 def _page(body: Any, items: str, total: str, what: str) -> "tuple[List[Entry], int]":
     if not isinstance(body, dict):
-        raise _incomplete(what, "the answer is not a JSON object", transient=True)
+        raise incomplete(what, "the answer is not a JSON object", transient=True)
     if "error_code" in body or "error_msg" in body:
-        raise _incomplete(what, f"the answer is an error object ({str(body.get('error_code'))[:40]})",
+        raise incomplete(what, f"the answer is an error object ({str(body.get('error_code'))[:40]})",
                           transient=False)
     count = body.get(total)
     if isinstance(count, bool) or not isinstance(count, (int, float)) or not math.isfinite(count) or \
             count != int(count) or count < 0:
-        raise _incomplete(what, f"the answer has no whole-number {total!r}", transient=False)
+        raise incomplete(what, f"the answer has no whole-number {total!r}", transient=False)
     batch = body.get(items)
     if batch is None and count == 0:
         return [], 0
     if not isinstance(batch, list) or not all(isinstance(entry, dict) for entry in batch):
-        raise _incomplete(what, f"the answer's {items!r} is not a list of entries", transient=False)
+        raise incomplete(what, f"the answer's {items!r} is not a list of entries", transient=False)
     return batch, int(count)
 
 
@@ -86,7 +86,7 @@ def _unseen(batch: List[Entry], seen: Set[str]) -> List[Entry]:
     return new
 
 
-def _incomplete(what: str, why: str, *, transient: bool) -> UpstreamCallFailed:
+def incomplete(what: str, why: str, *, transient: bool) -> UpstreamCallFailed:
     return UpstreamCallFailed(UpstreamError(
         "FGR.IncompleteListing", f"{what} could not be read whole ({why}): absence cannot be told, so "
         "nothing is reported gone on its word", None, None, transient), attempts=1)

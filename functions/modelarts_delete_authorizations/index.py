@@ -15,7 +15,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
+import sweep  # type: ignore[import-not-found]  # beside index.py (mypy names it functions.<folder>.sweep)
+
 from shared import fields, listing, manifest, retry, runtime
+from shared import sweep as sweep_rules
 from shared.clients import MODELARTS
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest, Refused
@@ -43,10 +46,16 @@ def everyone(user_id: str) -> Optional[str]:
 
 def validate_request(payload: Dict[str, Any]) -> None:
     """Raise ``InvalidRequest`` if this function would refuse the request (used by ``fgrevoke validate``)."""
+    if sweep_rules.requested(payload):
+        sweep_rules.validate_request(payload)
+        return
     _parse(payload)
 
 
 def revoke(invocation: runtime.Invocation) -> Report:
+    if invocation.offboarding is None and sweep_rules.requested(invocation.payload):  # {"sweep": {...}}: sweep.py
+        swept: Report = sweep.run(invocation, _authorizations, NOT_FOUND)
+        return swept
     protected = fields.folded(MANIFEST.value("PROTECTED_USER_IDS", invocation.source))
     user_ids, verify = _request(invocation)
     report = invocation.report()
