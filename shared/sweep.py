@@ -50,6 +50,7 @@ class Grant(NamedTuple):
     skipped: Optional[str] = None  # why it is never swept, whoever holds it
     protected: Optional[str] = None  # why it is protected (the setting that lists it)
     age_unknown: Optional[str] = None  # why its age cannot be told (then it is not swept)
+    revoke_with: Mapping[str, str] = {}  # what the function's revocation needs beyond the target
 
 
 # A listing of who exists: the holders it shows, read whole (``casefold``-ed), or UpstreamCallFailed.
