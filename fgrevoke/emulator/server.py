@@ -11,10 +11,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Pattern, Tuple
 from urllib.parse import unquote
 
 from fgrevoke.emulator import signature
+from fgrevoke.emulator.accounts import DEFAULT_ACCOUNT, Directory, Project
 
 MASKED_HEADERS = ("authorization", "x-security-token")
 
@@ -26,8 +27,9 @@ class Request:
     query: Dict[str, List[str]]
     headers: Dict[str, str]
     body: bytes
-    project_id: str
+    project_id: str  # the path's, else the X-Project-Id header's
     route: str = ""
+    account_id: str = DEFAULT_ACCOUNT  # the account of the key that signed it
 
     def json(self) -> Any:
         return json.loads(self.body.decode("utf-8")) if self.body else None
@@ -82,6 +84,12 @@ class Fault:
 Handler = Callable[[Request], Reply]
 
 
+class Key(NamedTuple):
+    secret_key: str
+    security_token: Optional[str]
+    account_id: str
+
+
 class Emulator:
     """Start with ``with Emulator() as emulator:`` or ``start()``; ``endpoint`` is its base URL."""
 
@@ -90,7 +98,8 @@ class Emulator:
         from fgrevoke.emulator.service import discover
 
         self.check_signatures = check_signatures
-        self.credentials: Dict[str, Tuple[str, Optional[str]]] = {}
+        self.credentials: Dict[str, Key] = {}
+        self.directory = Directory()
         self.journal: List[Dict[str, Any]] = []
         self.listeners: List[Callable[[Dict[str, Any]], None]] = []  # told of each journal entry (request log)
         self.faults: List[Fault] = []
@@ -132,10 +141,19 @@ class Emulator:
         self._server.serve_forever()
 
     # -- configuration ---------------------------------------------------------------------
-    def add_credentials(self, access_key: str, secret_key: str, security_token: Optional[str] = None) -> None:
-        """Known keys; with a token, requests signed by this key must carry it."""
+    def add_credentials(self, access_key: str, secret_key: str, security_token: Optional[str] = None,
+                        account_id: Optional[str] = None) -> None:
+        """Known keys of ``account_id`` (default: the default account); with a token, requests signed by this
+        key must carry it."""
         with self._lock:
-            self.credentials[access_key] = (secret_key, security_token)
+            self.credentials[access_key] = Key(secret_key, security_token, account_id or DEFAULT_ACCOUNT)
+
+    def add_project(self, region: str, project_id: str, account_id: Optional[str] = None,
+                    name: Optional[str] = None) -> Project:
+        """A project of ``account_id`` (default: the default account) in ``region``; the first of a region in an
+        account is the region's own project (named after it), the next ones its sub-projects."""
+        with self._lock:
+            return self.directory.add(region, project_id, account_id, name)
 
     def inject(self, route: str, **options: Any) -> Fault:
         fault = Fault(route, **options)
@@ -153,6 +171,7 @@ class Emulator:
             self.clear_faults()
             self.journal.clear()
             self.max_in_flight.clear()
+            self.directory.clear()
             for service in self.services.values():
                 service.reset()
 
@@ -182,7 +201,7 @@ class Emulator:
         match = self._match(http.command, unquote(path))
         route, handler, params = match if match else ("unknown", None, {})
         request = Request(http.command, unquote(path), _query(query_text), headers, body,
-                          params.get("project_id", ""), route)
+                          params.get("project_id") or headers.get("x-project-id", ""), route)
         self._enter(route)
         try:
             reply = self._reply(http, request, raw_target, handler, request_id)
@@ -241,12 +260,13 @@ class Emulator:
             return refusal.reply()
 
     def _authenticate(self, request: Request, raw_target: str) -> Optional[Reply]:
-        secrets = {key: secret for key, (secret, _token) in self.credentials.items()}
+        secrets = {access_key: key.secret_key for access_key, key in self.credentials.items()}
         try:
             access_key = signature.verify(request.method, raw_target, request.headers, request.body, secrets)
         except signature.SignatureError as problem:
             return error(401, "APIG.0301", f"Incorrect IAM authentication information: {problem}")
-        expected_token = self.credentials[access_key][1]
+        expected_token = self.credentials[access_key].security_token
+        request.account_id = self.credentials[access_key].account_id
         if expected_token is not None:
             signed = request.headers.get("authorization", "").split("SignedHeaders=")[1].split(",")[0]
             if request.headers.get("x-security-token") != expected_token or \
@@ -300,7 +320,8 @@ class Emulator:
                 "query": {key: values[0] if len(values) == 1 else values for key, values in request.query.items()},
                 "headers": {name: "***" if name in MASKED_HEADERS else value
                             for name, value in request.headers.items()},
-                "body": body, "project_id": request.project_id, "status": reply.status,
+                "body": body, "project_id": request.project_id, "account_id": request.account_id,
+                "status": reply.status,
                 "response": reply.body, "request_id": request_id, "time": time.time()})
             entry = self.journal[-1]
         for listener in list(self.listeners):

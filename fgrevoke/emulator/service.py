@@ -32,7 +32,7 @@ class Route(NamedTuple):
     method: str
     template: str  # "{project_id}" and other "{name}" segments match one path segment
     name: str  # "<service>.<sdk method>": the journal's and --fault's name for it
-    action: str  # the IAM action the real API requires
+    action: str  # the IAM action the real API requires ("": it needs none)
     handler: str  # the name of the service's method serving it
 
 
