@@ -409,7 +409,7 @@ def test_listing_entries_without_user_id_or_name_do_not_break_anything(emulator,
 def exercise_every_call(emulator):
     """For the least-privilege check (test_permissions.py): a request that makes every kind of call
     (a sweep lists, reads IAM users and deletes; verify and reconcile list again)."""
-    emulator.iam.seed_user("u-1")
+    emulator.iam.seed_user(None, "u-1", "one")
     emulator.modelarts.seed(PROJECT, "u-1", age_hours=48)
     emulator.modelarts.seed(PROJECT, "u-gone", age_hours=48)
     return {"sweep": {}}, {"SWEEP_MAX_FRACTION": "1"}

@@ -24,7 +24,7 @@ OLD = 48.0  # hours: past the default grace of 24
 def people(emulator, existing, orphans, age=OLD):
     """IAM users ``existing``; ModelArts grants for them and for ``orphans`` (not IAM users)."""
     for user_id in existing:
-        emulator.iam.seed_user(user_id)
+        emulator.iam.seed_user(None, user_id, f"name-{user_id}")
     for user_id in (*existing, *orphans):
         emulator.modelarts.seed(PROJECT, user_id, age_hours=age)
 
@@ -62,7 +62,7 @@ def test_the_users_listing_is_read_after_the_grants_listing(emulator, context):
 
     def created_meanwhile(entry):
         if entry["route"] == GRANTS:
-            emulator.iam.seed_user("u-new")
+            emulator.iam.seed_user(None, "u-new", "new-person")
 
     emulator.listeners.append(created_meanwhile)
     try:
@@ -158,7 +158,7 @@ def test_a_scheduled_sweep_that_trips_the_breaker_raises_so_a_person_is_told(emu
 
 
 @pytest.mark.parametrize("spoil", [
-    {"reading": "paged"},  # links.next is set: one page of more
+    {"reading": "next_link"},  # links.next is set: one page of more
     {"status": 403, "body": {"error_code": "IAM.0002", "error_msg": "forbidden"}},
     {"status": 200, "body": {"users": []}},  # no links: nothing shows the answer is whole
     {"status": 200, "body": {"links": {"next": None}, "users": [{"name": "no id"}]}},
@@ -166,7 +166,7 @@ def test_a_scheduled_sweep_that_trips_the_breaker_raises_so_a_person_is_told(emu
 def test_any_doubt_about_the_users_listing_revokes_nothing(emulator, context, spoil):
     people(emulator, ["u-1", "u-2", "u-3"], ["u-gone"])
     if "reading" in spoil:
-        emulator.iam.reading["paging"] = spoil["reading"]
+        emulator.iam.reading["users"] = spoil["reading"]
     else:
         emulator.inject(USERS, times=None, **spoil)
     result = modelarts.handler({"sweep": {}}, context(**lenient()))
