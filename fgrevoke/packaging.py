@@ -64,8 +64,8 @@ def code_dir(spec: FunctionSpec) -> Path:
 def requirements(code: Union[str, Path], python_version: str = f"{sys.version_info[0]}.{sys.version_info[1]}"
                  ) -> List[str]:
     """The function's dependencies, pinned as pyproject.toml pins them for that Python (its environment
-    markers applied): the core, the service SDKs its manifest declares (its own, then those it reads), structlog. ``code``: the
-    function's folder, or its name under functions/."""
+    markers applied): the core, the service SDKs its manifest declares (its own, then those it reads),
+    structlog. ``code``: the function's folder, or its name under functions/."""
     code = FUNCTIONS_DIR / code if isinstance(code, str) else code
     target = {"python_version": python_version, "python_full_version": f"{python_version}.0"}
     pins: Dict[str, str] = {}

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import PROJECT, load_function
 from fgrevoke.testkit import apig_body, apig_event, log_lines, timer_event
-from shared.errors import TransientUpstreamFailure
+from shared.errors import InvalidRequest, TransientUpstreamFailure
 
 modelarts = load_function("modelarts_delete_authorizations")
 workspaceapp = load_function("workspaceapp_batch_delete_app_group_authorization")
@@ -138,7 +138,8 @@ def test_the_breaker_revokes_nothing_and_lists_what_it_would_have_revoked(emulat
     assert result["sweep"]["status"] == "breaker_tripped" and why in result["sweep"]["reason"]
     assert {user: (item["outcome"], item["error_code"], item["retryable"], item["decided_by"])
             for user, item in items(result).items()} == \
-        {user: ("failed", "FGR.SweepBreakerTripped", True, "IAM KeystoneListUsers") for user in ("u-gone-1", "u-gone-2")}
+        {user: ("failed", "FGR.SweepBreakerTripped", True, "IAM KeystoneListUsers")
+         for user in ("u-gone-1", "u-gone-2")}
 
 
 def test_a_request_cannot_raise_the_breaker_limits(emulator, context):
@@ -210,7 +211,7 @@ def test_a_malformed_sweep_request_is_refused_before_any_call(emulator, context,
     result = modelarts.handler(request_body, context())
     assert result["error_code"] == "FGR.InvalidRequest" and result["field"] == field
     assert not emulator.calls()
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidRequest):
         modelarts.validate_request(request_body)
 
 
