@@ -296,3 +296,20 @@ def test_workspaceapp_dry_run(emulator, context):
         {"app_group_id": "g-1", "account": "leaver", "account_type": "USER", "outcome": "would_delete",
          "decided_by": "Workspace ListUsers"}]
     assert not emulator.calls(REMOVE)
+
+
+def test_listings_are_read_as_json_without_the_sdks_model_objects(emulator, context):
+    """clients.unparsed: the same request and the same JSON as the plain SDK call, no model objects built."""
+    from shared import clients, credentials
+    from shared.settings import Settings, SettingsSource
+
+    people(emulator, ["u-1", "u-2"], ["u-gone"])
+    ctx = context()
+    source = SettingsSource(ctx)
+    client = clients.client_for(clients.MODELARTS, Settings.load(source), credentials.resolve(ctx, source))
+    request = clients.MODELARTS.sdk().GetAuthorizationsRequest(limit=2, offset=0)
+    plain, raw = client.get_authorizations(request), clients.unparsed(client, "get_authorizations", request)
+    assert raw.to_json_object() == plain.to_json_object() and raw.status_code == plain.status_code == 200
+    assert not hasattr(raw, "auth")
+    first, second = emulator.calls(GRANTS)
+    assert first["query"] == second["query"] == {"limit": "2", "offset": "0"}

@@ -19,7 +19,7 @@ import sweep  # type: ignore[import-not-found]  # beside index.py (mypy names it
 
 from shared import fields, listing, manifest, retry, runtime
 from shared import sweep as sweep_rules
-from shared.clients import MODELARTS
+from shared.clients import MODELARTS, unparsed
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest, Refused
 from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
@@ -199,7 +199,8 @@ def _authorizations(invocation: runtime.Invocation, client: Any) -> Entries:
 
     def page(offset: int) -> Any:
         request = sdk.GetAuthorizationsRequest(limit=PAGE_SIZE, offset=offset)
-        return invocation.read(partial(client.get_authorizations, request), operation="modelarts.get_authorizations")
+        return invocation.read(partial(unparsed, client, "get_authorizations", request),
+                               operation="modelarts.get_authorizations")
 
     # Federated grants have no user_id (SDK authorization_response.py: user_type federate, ...); any other
     # entry without one could be the target itself, so the listing would prove nothing.

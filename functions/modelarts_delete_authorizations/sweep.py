@@ -15,7 +15,7 @@ from typing import AbstractSet, Any, Callable, Collection, Dict, List, Optional,
 
 from shared import fields, listing, manifest, runtime
 from shared import sweep as rules
-from shared.clients import IAM, MODELARTS
+from shared.clients import IAM, MODELARTS, unparsed
 from shared.concurrency import bounded_map
 from shared.outcomes import Outcome, Report
 from shared.timestamps import parse_time
@@ -61,7 +61,7 @@ def iam_users(invocation: runtime.Invocation) -> Set[str]:
     """Every IAM user id of the account (casefolded), from one whole KeystoneListUsers answer."""
     sdk = IAM.sdk()
     client = invocation.client(IAM)
-    body = invocation.read(partial(client.keystone_list_users, sdk.KeystoneListUsersRequest()),
+    body = invocation.read(partial(unparsed, client, "keystone_list_users", sdk.KeystoneListUsersRequest()),
                            operation="iam.keystone_list_users")
     links = body.get("links") if isinstance(body, dict) else None
     if not isinstance(links, dict):

@@ -18,7 +18,7 @@ from typing import AbstractSet, Any, Callable, Dict, List, Mapping, NamedTuple, 
 from shared import fields, listing, manifest, runtime
 from shared import sweep as rules
 from shared.batching import grid
-from shared.clients import WORKSPACE, WORKSPACEAPP
+from shared.clients import WORKSPACE, WORKSPACEAPP, unparsed
 from shared.concurrency import bounded_map
 from shared.outcomes import Outcome, Report
 from shared.timestamps import parse_time
@@ -87,7 +87,7 @@ def _authorizations(invocation: runtime.Invocation, client: Any) -> List[Dict[st
 
     def page(offset: int) -> Any:
         request = sdk.ListAppGroupAuthorizationRequest(limit=PAGE, offset=offset)
-        return invocation.read(partial(client.list_app_group_authorization, request),
+        return invocation.read(partial(unparsed, client, "list_app_group_authorization", request),
                                operation="workspaceapp.list_app_group_authorization")
 
     return listing.complete(page, items="authorizations", total="count", what=GRANTS)
@@ -99,7 +99,7 @@ def _users(invocation: runtime.Invocation) -> Set[str]:
 
     def page(offset: int) -> Any:
         request = sdk.ListUsersRequest(limit=str(PAGE), offset=str(offset))
-        return invocation.read(partial(client.list_users, request), operation="workspace.list_users")
+        return invocation.read(partial(unparsed, client, "list_users", request), operation="workspace.list_users")
 
     users = listing.complete(page, items="users", total="total_count", what=USERS, key="user_name")
     return {str(user["user_name"]).casefold() for user in users}
@@ -111,7 +111,8 @@ def _user_groups(invocation: runtime.Invocation) -> Set[str]:
 
     def page(offset: int) -> Any:
         request = sdk.ListUserGroupsRequest(limit=str(PAGE), offset=str(offset))
-        return invocation.read(partial(client.list_user_groups, request), operation="workspace.list_user_groups")
+        return invocation.read(partial(unparsed, client, "list_user_groups", request),
+                               operation="workspace.list_user_groups")
 
     groups = listing.complete(page, items="user_groups", total="total_count", what=USER_GROUPS, key="id")
     return {str(group["id"]).casefold() for group in groups}
