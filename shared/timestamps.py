@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -37,3 +38,11 @@ def parse_time(value: Any) -> Optional[datetime]:
         return datetime.fromisoformat(f"{date}T{minutes}:{second or '00'}.{(fraction or '').ljust(6, '0')[:6]}{zone}")
     except ValueError:  # out of range, e.g. month 13
         return None
+
+
+def epoch_seconds(value: Any) -> Optional[float]:
+    """``parse_time`` as seconds since the epoch; a number is read without building a datetime."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value / 1000 if value > 1e11 else float(value)
+    parsed = parse_time(value)
+    return parsed.timestamp() if parsed else None

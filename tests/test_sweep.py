@@ -313,3 +313,16 @@ def test_listings_are_read_as_json_without_the_sdks_model_objects(emulator, cont
     assert not hasattr(raw, "auth")
     first, second = emulator.calls(GRANTS)
     assert first["query"] == second["query"] == {"limit": "2", "offset": "0"}
+
+
+@pytest.mark.parametrize("value, seconds", [
+    (1_700_000_000_000, 1_700_000_000.0),  # ModelArts create_time: milliseconds
+    (1_700_000_000, 1_700_000_000.0),
+    ("2023-11-14T22:13:20.000Z", 1_700_000_000.0),  # Workspace App create_at
+    ("2023-11-15 06:13:20+08:00", 1_700_000_000.0),
+    (None, None), ("yesterday", None), (float("nan"), None), (True, None),
+])
+def test_a_grants_age_is_read_from_either_services_time_field(value, seconds):
+    from shared.timestamps import epoch_seconds
+
+    assert epoch_seconds(value) == seconds

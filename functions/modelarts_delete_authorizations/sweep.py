@@ -18,7 +18,7 @@ from shared import sweep as rules
 from shared.clients import IAM, MODELARTS, unparsed
 from shared.concurrency import bounded_map
 from shared.outcomes import Outcome, Report
-from shared.timestamps import parse_time
+from shared.timestamps import epoch_seconds
 
 MANIFEST = manifest.beside(__file__)
 GRANTS = "ModelArts GetAuthorizations"
@@ -50,10 +50,10 @@ def grant(entry: Dict[str, Any], protected: AbstractSet[str]) -> rules.Grant:
     if not isinstance(user_type, str) or user_type.casefold() != "iam":
         return rules.Grant({"user_id": user_id}, skipped=f"user_type {user_type!r}, not an IAM user: the IAM user "
                                                          "listing cannot prove its holder gone")
-    created = parse_time(entry.get("create_time"))
+    created = epoch_seconds(entry.get("create_time"))
     return rules.Grant({"user_id": user_id}, holder=user_id, listing=IAM_USERS,
-                       created=created.timestamp() if created else None,
-                       age_unknown=None if created else f"create_time {entry.get('create_time')!r}",
+                       created=created,
+                       age_unknown=None if created is not None else f"create_time {entry.get('create_time')!r}",
                        protected="listed in PROTECTED_USER_IDS" if user_id.casefold() in protected else None)
 
 

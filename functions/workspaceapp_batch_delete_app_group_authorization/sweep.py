@@ -21,7 +21,7 @@ from shared.batching import grid
 from shared.clients import WORKSPACE, WORKSPACEAPP, unparsed
 from shared.concurrency import bounded_map
 from shared.outcomes import Outcome, Report
-from shared.timestamps import parse_time
+from shared.timestamps import epoch_seconds
 
 MANIFEST = manifest.beside(__file__)
 GRANTS = "Workspace App ListAppGroupAuthorization"
@@ -71,9 +71,9 @@ def grant(entry: Dict[str, Any], protected: AbstractSet[str]) -> rules.Grant:
                                            "nor removed by id")
     else:
         return rules.Grant(target, skipped=f"account_type {kind!r}: neither a Workspace user nor a user group")
-    created = parse_time(entry.get("create_at"))
-    return rules.Grant(target, holder=holder, listing=decided_by, created=created.timestamp() if created else None,
-                       age_unknown=None if created else f"create_at {entry.get('create_at')!r}",
+    created = epoch_seconds(entry.get("create_at"))
+    return rules.Grant(target, holder=holder, listing=decided_by, created=created,
+                       age_unknown=None if created is not None else f"create_at {entry.get('create_at')!r}",
                        protected="listed in PROTECTED_ACCOUNTS" if str(account).casefold() in protected else None,
                        revoke_with=info)
 
