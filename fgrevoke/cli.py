@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from fgrevoke import deploy_cli, project_config
+from fgrevoke import deploy_cli, project_config, user_files
 from fgrevoke.errors import FAILURE, ToolError, UsageError
 
 
@@ -28,16 +28,9 @@ def _json_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_template(args: argparse.Namespace) -> Dict[str, Any]:
-    import yaml
-
     from fgrevoke import template
 
-    try:
-        return template.load(args.template, project_config.resolve(args).parameters)
-    except OSError as error:
-        raise UsageError(f"--template {args.template}: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        raise UsageError(f"{args.template} is not valid YAML: {str(error).splitlines()[0]}") from None
+    return template.load(args.template, project_config.resolve(args).parameters)
 
 
 def _spec(args: argparse.Namespace) -> Any:
@@ -51,16 +44,10 @@ def _spec(args: argparse.Namespace) -> Any:
 
 def _json_argument(value: str, option: str) -> Any:
     """JSON given inline, or ``@FILE``."""
-    text = value
+    hint = "; give a JSON object, or @FILE"
     if value.startswith("@"):
-        try:
-            text = Path(value[1:]).read_text(encoding="utf-8")
-        except OSError as error:
-            raise UsageError(f"{option} {value}: {error.strerror or error}") from None
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise UsageError(f"{option} is not JSON ({error}); give a JSON object, or @FILE") from None
+        return user_files.read_json(Path(value[1:]), option, hint)
+    return user_files.parse(value, json.loads, option, "JSON", hint)
 
 
 # -- event --------------------------------------------------------------------------------------------
@@ -78,7 +65,7 @@ def _event(args: argparse.Namespace) -> int:
         if args.kind != triggers.APIG:
             raise UsageError("--body is the HTTP body of an apig event; for other kinds give --request")
         _json_argument(args.body, "--body")
-        body = Path(args.body[1:]).read_text(encoding="utf-8") if args.body.startswith("@") else args.body
+        body = user_files.read_text(Path(args.body[1:]), "--body") if args.body.startswith("@") else args.body
     event = testkit.sample_event(spec, args.kind, request, body=body, method=args.method, user_id=args.user_id,
                                  user_name=args.user_name)
     module = functions.load(spec.folder)
@@ -93,16 +80,14 @@ def _event(args: argparse.Namespace) -> int:
 
 # -- invoke -------------------------------------------------------------------------------------------
 def _read_event(path: Path) -> Any:
+    hint = "; make one with `fgrevoke event FUNCTION KIND > event.json`"
+    if str(path) != "-":
+        return user_files.read_json(path, "--event", hint)
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"--event {path}: {error.strerror or error}; make one with "
-                         "`fgrevoke event FUNCTION KIND > event.json`") from None
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise UsageError(f"--event {path} is not JSON ({error}); make one with "
-                         "`fgrevoke event FUNCTION KIND > event.json`") from None
+        text = sys.stdin.read()
+    except UnicodeDecodeError as error:
+        raise user_files.not_utf8("--event - (standard input)", error) from None
+    return user_files.parse(text, json.loads, "--event - (standard input)", "JSON", hint)
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -166,16 +151,20 @@ def _emulator(args: argparse.Namespace) -> int:
     emulator.add_credentials(args.access_key, args.secret_key, args.security_token)
     for index, project in enumerate(seeds):
         seed.apply(emulator, project, f"{args.seed}[{index}]" if len(seeds) > 1 else str(args.seed))
+    for region in seed.regions(seeds):  # each seeded region gets an endpoint of its own
+        emulator.endpoint_for(region)
     faults = [seed.fault(spec, emulator) for spec in args.fault]
     if not args.quiet:
         emulator.listeners.append(_request_line)
     if args.json:
-        print(json.dumps({"endpoint": emulator.endpoint, "routes": sorted(emulator.actions),
+        print(json.dumps({"endpoint": emulator.endpoint, "regions": emulator.regions,
+                          "routes": sorted(emulator.actions),
                           "faults": [{"route": f.route, "status": f.status, "count": f.times} for f in faults]}),
               flush=True)
-    print(f"emulator listening on {emulator.endpoint}; point HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION> at it. "
-          f"Seeded from {args.seed or 'nothing'}; {len(faults)} fault(s) injected. One line per request follows.",
-          file=sys.stderr, flush=True)
+    regional = "".join(f"; {region} on {url}" for region, url in emulator.regions.items())
+    print(f"emulator listening on {emulator.endpoint} (every region{regional}); point "
+          f"HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION> at it. Seeded from {args.seed or 'nothing'}; "
+          f"{len(faults)} fault(s) injected. One line per request follows.", file=sys.stderr, flush=True)
     emulator.serve_forever()
     return 0
 
@@ -185,7 +174,8 @@ def _request_line(entry: Dict[str, Any]) -> None:
     status = entry["status"] or "dropped"
     error = (entry["response"] or {}).get("error_code") if isinstance(entry["response"], dict) else None
     print(f"{entry['method']} {entry['path']}{'?' + query if query else ''} -> {status}"
-          f"{' ' + error if error else ''} [{entry['route']}]", file=sys.stderr, flush=True)
+          f"{' ' + error if error else ''} [{entry['route']}{' in ' + entry['region'] if entry['region'] else ''}]",
+          file=sys.stderr, flush=True)
 
 
 # -- validate, package, deploy -----------------------------------------------------------------------
@@ -194,6 +184,8 @@ def _validate(args: argparse.Namespace) -> int:
 
     try:
         errors = validate.validate(_load_template(args))
+    except template.ParameterError:  # the command line is wrong, not the template
+        raise
     except template.TemplateError as problem:
         errors = [str(problem)]
     _report(args, {"valid": not errors, "errors": errors}, "\n".join(errors) if errors else f"{args.template}: valid")
@@ -255,14 +247,19 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--log-file", type=Path, help="where the JSON log lines go (default: a temporary file)")
     demo.set_defaults(run=_demo, json=False)
 
-    emulator = commands.add_parser("emulator", help="serve the local Huawei Cloud emulator")
+    from fgrevoke.emulator.seed import EXAMPLE_FILE
+
+    emulator = commands.add_parser(
+        "emulator", help="serve the local Huawei Cloud emulator",
+        epilog=f"Seed format: {EXAMPLE_FILE} uses every field and runs as is (--seed {EXAMPLE_FILE}); "
+        "docs/local-development.md explains it.")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8443, help="0 picks a free port (default: %(default)s)")
     emulator.add_argument("--access-key", required=True, help="access key the emulator accepts")
     emulator.add_argument("--secret-key", required=True, help="its secret key")
     emulator.add_argument("--security-token", help="the security token requests must carry, if any")
     emulator.add_argument("--seed", type=Path, metavar="FILE",
-                          help="initial state (JSON; format: fgrevoke/emulator/seed.py)")
+                          help=f"initial state (JSON); a runnable example of every field: {EXAMPLE_FILE}")
     emulator.add_argument("--fault", action="append", default=[], metavar="ROUTE:STATUS[:COUNT]",
                           help="answer ROUTE (or * for all) with STATUS, COUNT times (default: always); repeatable")
     emulator.add_argument("--quiet", action="store_true", help="no request log on stderr")

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, TextIO, Union
 
@@ -169,7 +170,7 @@ def workspace(story: Story, emulator: Emulator) -> None:
 def sweep(story: Story, emulator: Emulator) -> None:
     """The daily clean-up: grants of people IAM no longer knows, then a listing that lost half the people."""
     handler = functions.load("modelarts_delete_authorizations").handler
-    story.part("4. The daily sweep: take away what belongs to no one (ModelArts against IAM KeystoneListUsers)")
+    story.part("5. The daily sweep: take away what belongs to no one (ModelArts against IAM KeystoneListUsers)")
     emulator.reset()
     staff = [f"u-staff-{i:02d}" for i in range(20)]
     for user_id in staff:
@@ -204,8 +205,46 @@ def sweep(story: Story, emulator: Emulator) -> None:
     story.line("Remains", f"{len(emulator.modelarts.user_ids(PROJECT))} authorizations: nothing was revoked")
 
 
+def account_wide(story: Story, emulator: Emulator) -> None:
+    handler = functions.load("modelarts_delete_authorizations").handler
+    story.part("4. Account-wide: a person leaves; their ModelArts authorization goes in every region and project "
+               "(TARGETS=*)")
+    home, home_project = "ap-southeast-1", "a" * 32  # where IAM traces land (CN-Hong Kong, international site)
+    places = [(REGION, PROJECT), (REGION, "b" * 32), (home, home_project), ("af-south-1", "c" * 32)]
+    for name, value in testkit.region_endpoints(emulator, sorted({region for region, _ in places})).items():
+        os.environ[name] = value
+    for region, project in places:
+        emulator.add_project(region, project)
+        emulator.modelarts.seed(project, "u-leaver")
+    denied = places[-1]
+    emulator.deny("modelarts:authorization:delete", project_id=denied[1])  # the agency was not granted there
+    story.line("There", [f"u-leaver authorized in {region}/{project[:8]}…" for region, project in places])
+    story.line("Note", f"the agency lacks modelarts:authorization:delete in {denied[0]}")
+    emulator.journal.clear()
+    story.line("Asked", [f"the HR system calls the function in {home} directly: {{\"user_id\": \"u-leaver\"}}",
+                         "(its TARGETS=* finds every project the agency can reach)"])
+    result = story.invoke(handler, {"user_id": "u-leaver"},
+                          context(REGION=home, PROJECT_ID=home_project, TARGETS="*"))
+    story.line("Verdicts", [f"{row['region']}/{str(row['project_id'])[:8]}…: {row['status']}"
+                            + (f" (lacks {', '.join(row['denied_actions'])})" if row.get("denied_actions") else "")
+                            for row in result["targets"]])
+    story.line("Report", f"{result['status']}: {_summary(result)}")
+    left = [f"{region}/{project[:8]}…" for region, project in places
+            if "u-leaver" in emulator.modelarts.user_ids(project)]
+    story.line("Remains", f"u-leaver authorized in {', '.join(left) or 'no project'}")
+    story.line("Calls", [f"{c['region']}: {c['method']} {c['route']} -> {c['status']}" for c in emulator.calls()])
+    story.line("Asked", f"CTS in {home}: the IAM deleteUser trace of u-leaver arrives too (asynchronous)")
+    try:
+        story.invoke(handler, testkit.cts_event("u-leaver", "leaver"),
+                     context(REGION=home, PROJECT_ID=home_project, TARGETS="*"))
+        story.line("Done", "(no failure raised)")
+    except Exception as error:  # an asynchronous trigger raises so the failure destination tells a person
+        story.line("Raised", [f"{type(error).__name__}, to the failure destination (a person is told):",
+                              *textwrap.wrap(str(error).split(": ", 1)[-1], 100)])
+
+
 def _summary(result: Dict[str, Any]) -> str:
-    return ", ".join(f"{outcome} {count}" for outcome, count in result["summary"].items())
+    return ", ".join(f"{outcome} {count}" for outcome, count in result["summary"].items() if outcome != "targets")
 
 
 def _call(call: Dict[str, Any]) -> str:
@@ -235,6 +274,7 @@ def run(verbose: bool = False, log_file: Optional[Path] = None) -> int:
         modelarts(story, emulator)
         workspaceapp(story, emulator)
         workspace(story, emulator)
+        account_wide(story, emulator)
         sweep(story, emulator)
     finally:
         emulator.stop()

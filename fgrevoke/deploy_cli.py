@@ -87,12 +87,7 @@ def _prepare(args: argparse.Namespace, check: bool = True) -> Any:
 
     settings = project_config.resolve(args)
     path = args.template or template.TEMPLATE
-    try:
-        loaded = template.load(path, settings.parameters)
-    except OSError as error:
-        raise UsageError(f"--template {path}: {error.strerror or error}") from None
-    except template.TemplateError as error:
-        raise UsageError(str(error)) from None
+    loaded = template.load(path, settings.parameters)
     errors = validate.validate(loaded) if check else []
     if errors:
         print("\n".join(errors), file=sys.stderr)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, MutableMapping, Optional, Set
 
-from fgrevoke import functions, testkit
+from fgrevoke import functions, testkit, user_files
 from fgrevoke.emulator import Emulator
 from fgrevoke.emulator import seed as seeding
 from fgrevoke.errors import ToolError, UsageError
@@ -32,28 +32,34 @@ from shared.settings import SettingsSource
 # What the SDK and the HTTP library read from the process environment, not from the function's settings.
 SDK_VARIABLE = re.compile(r"^(HUAWEICLOUD_SDK_REGION_[A-Z0-9_]+|HUAWEICLOUD_SDK_REGIONS_FILE|"
                           r"HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE)$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A name worth repeating back: a pasted key (no underscore, long) or token before a '=' is not shown.
+SETTING_NAME = re.compile(r"^(?=.*_|.{1,12}$)[A-Z][A-Z0-9_]*$")
 LOOPBACK = "127.0.0.1,localhost"
 EMULATOR_KEYS = AgencyKeys("EMULATORACCESSKEY0001", "emulator-secret-key-0123456789abcdefghij", "emulator-token==")
 KEY_NAMES = ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN")
 
 
 def read_env_file(path: Optional[Path]) -> Dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments skipped."""
+    """KEY=VALUE lines; blank lines and # comments skipped. A mistake names the line by number only: a line
+    that is not KEY=VALUE is often a key pasted on its own, which must not reach the terminal."""
     values: Dict[str, str] = {}
     if path is None:
         return values
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"--env-file {path}: {error.strerror or error}") from None
+    text = user_files.read_text(path, "--env-file")
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         key, sep, value = line.partition("=")
         key = key.strip().removeprefix("export ").strip()
-        if not sep or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key):
-            raise UsageError(f"{path}:{number}: expected KEY=VALUE, not {line[:40]!r}")
+        if not sep:
+            raise UsageError(f"--env-file {path}, line {number}: no '=' (the line is not shown: it may hold a "
+                             "secret); write KEY=VALUE, or # before a comment")
+        if not ENV_NAME.match(key):
+            raise UsageError(f"--env-file {path}, line {number}: the name before '=' is not a variable name "
+                             "(letters, digits and _, not starting with a digit); the line is not shown: it may "
+                             "hold a secret")
         values[key] = value.strip().strip('"').strip("'")
     return values
 
@@ -137,9 +143,12 @@ def settings_read(folder: str) -> List[str]:
 def check_env_file(env_file: Mapping[str, str], folders: List[str]) -> None:
     """Refuse, by name, what the env file sets that neither these functions nor the SDK read."""
     reads = sorted({name for folder in folders for name in settings_read(folder)})
-    unknown = sorted(name for name in env_file if name not in reads and not SDK_VARIABLE.match(name))
+    unknown = [name for name in env_file if name not in reads and not SDK_VARIABLE.match(name)]
     if unknown:
-        raise UsageError(f"the env file sets {', '.join(unknown)}, which neither {' nor '.join(folders)} nor the SDK "
+        shown = sorted(name for name in unknown if SETTING_NAME.match(name))
+        hidden = len(unknown) - len(shown)
+        named = ", ".join(shown + ([f"{hidden} name(s) not shown, as they look like secrets"] if hidden else []))
+        raise UsageError(f"the env file sets {named}, which neither {' nor '.join(folders)} nor the SDK "
                          f"reads; the functions read {', '.join(reads)}, the SDK HUAWEICLOUD_SDK_REGION_<SERVICE>_"
                          "<REGION>, HUAWEICLOUD_SDK_REGIONS_FILE and the proxy variables")
 

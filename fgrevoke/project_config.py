@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+from fgrevoke import user_files
 from fgrevoke.errors import UsageError
 
 FILE_NAME = "fgrevoke.toml"
@@ -103,12 +104,8 @@ def _parse(path: Path) -> Dict[str, Any]:
     if sys.version_info >= (3, 11):  # the tooling's Python; the functions' code runs on 3.9 too
         import tomllib
 
-        try:
-            return tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise UsageError(f"--config {path}: {error.strerror or error}") from None
-        except tomllib.TOMLDecodeError as error:
-            raise UsageError(f"{path} is not valid TOML: {error}") from None
+        text = user_files.read_text(path, "--config")
+        return user_files.parse(text, tomllib.loads, str(path), "TOML")
     raise UsageError(f"reading {path} needs Python 3.11 or later (tomllib); run fgrevoke from .venv")
 
 

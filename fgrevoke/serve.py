@@ -5,6 +5,10 @@ function's APIG response, so ``curl`` works.
 Routes: ``/<function folder>`` for every function, and the path of its API Gateway trigger in the
 template (e.g. ``/fgrevoke/modelarts/authorizations``). The body is passed Base64-encoded with
 ``isBase64Encoded: true``, as APIG does.
+
+It answers only its own address: a request whose ``Host`` is another name (a web page that rebound its
+domain to 127.0.0.1) or that a browser marks as sent from another site (``Origin``, ``Sec-Fetch-Site``) is
+refused with 403 before any function runs, so a page a developer opens cannot make it revoke.
 """
 
 from __future__ import annotations
@@ -15,15 +19,18 @@ import sys
 import threading
 import time
 import uuid
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 from urllib.parse import parse_qs, urlsplit
 
-from fgrevoke import testkit
+from fgrevoke import request_body, testkit
 from fgrevoke.errors import ToolError
 from fgrevoke.local import Prepared
 
 TRIGGER_TYPES = ("DEDICATEDGATEWAY", "APIG")
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+SAME_SITE = ("same-origin", "none")  # Sec-Fetch-Site of a page of its own, or an address typed in the browser
 Answer = Tuple[int, Dict[str, str], bytes]  # status, headers, body
 
 
@@ -42,8 +49,10 @@ class Gateway:
     """Serves ``routes`` on ``host:port`` (port 0: any free port) until stopped; binds at once, so a port
     in use is known before the functions are prepared."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 3000) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 3000,
+                 body_seconds: float = request_body.READ_SECONDS) -> None:
         self.routes: Dict[str, Prepared] = {}
+        self.body_seconds = body_seconds
         try:
             self._server = ThreadingHTTPServer((host, port), _handler_class(self))
         except OSError as error:
@@ -57,6 +66,31 @@ class Gateway:
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    @property
+    def hosts(self) -> Set[str]:
+        """The ``Host`` values that name this server: its address, or a loopback name, with its port."""
+        host, port = self._server.server_address[:2]
+        names = {str(host), *LOOPBACK_NAMES}
+        hosts = {f"[{name}]:{port}" if ":" in name else f"{name}:{port}" for name in names}
+        if port == 80:  # a client leaves out the default port
+            hosts |= {f"[{name}]" if ":" in name else name for name in names}
+        return hosts
+
+    def refusal(self, headers: Message) -> Optional[Answer]:
+        """403 for a request that is not for this server or comes from another site; None for one to serve."""
+        hosts = headers.get_all("Host") or []
+        if len(hosts) != 1 or hosts[0].strip().lower() not in self.hosts:
+            return _error(403, "FGR.ForeignHost", f"this server answers only requests for {self.url} (Host "
+                          f"{' or '.join(sorted(self.hosts))}); a request for another name is refused, as a web "
+                          "page that rebinds its domain to this machine would send")
+        origins = headers.get_all("Origin") or []
+        site = (headers.get("Sec-Fetch-Site") or "").strip().lower()
+        if any(origin.strip().lower() not in {f"http://{host}" for host in self.hosts} for origin in origins) or \
+                (site and site not in SAME_SITE):
+            return _error(403, "FGR.CrossSiteRequest", f"a request sent by a web page of another site is refused: "
+                          f"it could make the functions revoke; call {self.url} from curl, a script or a test")
+        return None
 
     def serve_forever(self) -> None:
         self._serving = True
@@ -103,11 +137,10 @@ def _handler_class(gateway: Gateway) -> type:
 
         def do_POST(self) -> None:
             started = time.monotonic()
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            status, reply_headers, content = gateway.answer(self.command, self.path, headers, body)
+            status, reply_headers, content = self._answer()
             self.send_response(status)
+            if self.close_connection:
+                self.send_header("Connection", "close")
             for name, value in reply_headers.items():
                 if name.lower() != "content-length":
                     self.send_header(name, value)
@@ -117,6 +150,19 @@ def _handler_class(gateway: Gateway) -> type:
             gateway.log(f"{self.command} {self.path} -> {status} ({(time.monotonic() - started) * 1000:.0f} ms)")
 
         do_GET = do_PUT = do_DELETE = do_PATCH = do_POST
+
+        def _answer(self) -> Answer:
+            refused = gateway.refusal(self.headers)
+            if refused is None:
+                try:
+                    body = request_body.read(self, gateway.body_seconds)
+                except request_body.BadBody as problem:
+                    refused = _error(400, "FGR.BadRequestBody", problem.message)
+            if refused is not None:
+                self.close_connection = True  # the body, if any, was not read: the next request's start is unknown
+                return refused
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            return gateway.answer(self.command, self.path, headers, body)
 
         def log_message(self, *_args: Any) -> None:  # one line per request, written by do_POST
             pass

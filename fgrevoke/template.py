@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
 
+from fgrevoke import user_files
 from fgrevoke.errors import UsageError
 from fgrevoke.functions import ROOT
 
@@ -19,6 +20,10 @@ _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 
 class TemplateError(UsageError):
     """template.yml or a --param is wrong: a usage error (exit 2) naming the field."""
+
+
+class ParameterError(TemplateError):
+    """A parameter override (``--param``, fgrevoke.toml) is malformed, unknown or not an allowed value."""
 
 
 @dataclass
@@ -67,20 +72,30 @@ def enabled(trigger: Mapping[str, Any]) -> bool:
     raise ValueError(f"{value!r} must be true or false")
 
 
+def read(path: Path = TEMPLATE) -> Any:
+    """The template file's YAML; a file that cannot be read or is not YAML is a usage error naming it."""
+    text = user_files.read_text(path, "--template")
+    try:
+        return user_files.parse(text, yaml.safe_load, str(path), "YAML")
+    except yaml.YAMLError as error:  # its later lines quote the file
+        raise UsageError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+
+
 def load(path: Path = TEMPLATE, overrides: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read(path)
     if not isinstance(raw, dict):
         raise TemplateError(f"{path}: not a YAML mapping")
     parameters = raw.get("Parameters") or {}
     values = {name: str((spec or {}).get("Default", "")) for name, spec in parameters.items()}
     for name, value in (overrides or {}).items():
         if name not in values:
-            raise TemplateError(f"unknown parameter {name!r}; the template has: {', '.join(sorted(values))}")
+            raise ParameterError(f"unknown parameter {name!r}; the template has: {', '.join(sorted(values))}")
         values[name] = value
     for name, spec in parameters.items():
         allowed = (spec or {}).get("AllowedValues")
         if allowed and values[name] not in [str(a) for a in allowed]:
-            raise TemplateError(f"Parameters.{name}: {values[name]!r} is not one of {allowed}")
+            refused = ParameterError if name in (overrides or {}) else TemplateError
+            raise refused(f"Parameters.{name}: {values[name]!r} is not one of {allowed}")
     return _substitute(raw, values)
 
 
@@ -108,7 +123,7 @@ def parse_overrides(pairs: List[str]) -> Dict[str, str]:
     overrides = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep:
-            raise TemplateError(f"--param takes Name=value, not {pair!r}")
+        if not sep or not name.strip():
+            raise ParameterError(f"--param takes Name=value, not {pair!r}")
         overrides[name] = value
     return overrides

@@ -16,12 +16,15 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from fgrevoke.errors import UsageError
 from fgrevoke.functions import ROOT
 from fgrevoke.template import FunctionSpec
 from shared.triggers import APIG, CTS, DIRECT, EVENTGRID, SMN, TIMER
+
+if TYPE_CHECKING:
+    from fgrevoke.emulator import Emulator
 
 KINDS = (DIRECT, TIMER, APIG, CTS, EVENTGRID, SMN)
 EVENT_TIME = "2026-11-24T02:00:00+08:00"
@@ -230,6 +233,20 @@ def _template_trigger(spec: FunctionSpec, kind: str) -> Dict[str, Any]:
         if trigger.get("TriggerTypeCode") in TRIGGER_TYPES.get(kind, ()):
             return dict(trigger.get("EventData") or {})
     return {}
+
+
+# -- endpoints: every region at the emulator ---------------------------------------------------------
+# The SDK services the functions and their scope (discovery, member accounts) call.
+REGIONAL_SERVICES = ("MODELARTS", "WORKSPACE", "WORKSPACEAPP", "IAM", "STS")
+
+
+def region_endpoints(emulator: "Emulator", regions: Iterable[str],
+                     services: Iterable[str] = REGIONAL_SERVICES) -> Dict[str, str]:
+    """``HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>`` for each service and region, naming the emulator's endpoint
+    of that region (``Emulator.endpoint_for``), so its journal tells which region each call went to. A service
+    left out stays as the SDK's region table has it (a region where it has no endpoint stays without one)."""
+    return {f"HUAWEICLOUD_SDK_REGION_{service.upper()}_{region.replace('-', '_').upper()}":
+            emulator.endpoint_for(region) for service in services for region in regions}
 
 
 # -- the fgrevoke command, run as a user runs it ------------------------------------------------------

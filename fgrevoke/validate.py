@@ -17,7 +17,7 @@ from fgrevoke import functions as function_folders
 from fgrevoke import trigger_rules
 from fgrevoke.functions import FUNCTIONS_DIR, ROOT
 from fgrevoke.template import FunctionSpec, functions
-from shared import manifest, triggers
+from shared import clients, manifest, triggers
 from shared.errors import InvalidRequest
 from shared.manifest import FunctionManifest
 
@@ -70,7 +70,8 @@ def _function_errors(spec: FunctionSpec, folder_exists: bool) -> List[str]:
         declared = function_folders.manifest(spec.folder)
     except Exception as error:  # a broken manifest is the user's to fix, not a traceback
         return errors + handler_errors + [f"functions/{spec.folder}/manifest.py: {type(error).__name__}: {error}"]
-    errors += handler_errors + _variable_errors(spec, where, declared) + _region_errors(spec, where, declared)
+    errors += handler_errors + _variable_errors(spec, where, declared) + _region_errors(spec, where, declared) + \
+        _targets_errors(spec, where)
     errors += _agency_errors(spec, where, declared)
     for index, trigger in enumerate(spec.triggers):
         errors.extend(_trigger_request_errors(spec, trigger, f"{where}.Triggers[{index}]", declared,
@@ -136,6 +137,27 @@ def _variable_errors(spec: FunctionSpec, where: str, declared: FunctionManifest)
     return errors
 
 
+def _targets_errors(spec: FunctionSpec, where: str) -> List[str]:
+    """Every region TARGETS names is one an SDK region table knows (a typo would only ever be not_offered)."""
+    raw = str(spec.variables.get("TARGETS") or "")
+    if not raw or manifest.TARGETS.problem(raw):
+        return []  # empty is the default scope; malformed is reported by the settings check
+    known = frozenset().union(*(known_regions(service.region_module, service.region_class)
+                                for service in (clients.MODELARTS, clients.WORKSPACE, clients.WORKSPACEAPP,
+                                                clients.IAM, clients.STS)))
+    unknown = sorted({entry.region for entry in manifest.TARGETS.parse(raw)
+                      if entry.region is not None and entry.region not in known})
+    return [f"{where}.Environment.Variables.TARGETS: no SDK region table knows {region!r}: check the region id"
+            for region in unknown]
+
+
+def member_accounts(spec: FunctionSpec) -> bool:
+    """TARGETS names a member account: the agency must allow AssumeAgency too."""
+    raw = str(spec.variables.get("TARGETS") or "")
+    return bool(raw) and not manifest.TARGETS.problem(raw) and any(
+        entry.account_id for entry in manifest.TARGETS.parse(raw))
+
+
 def _region_errors(spec: FunctionSpec, where: str, declared: FunctionManifest) -> List[str]:
     region = str(spec.variables.get("REGION") or "")
     service = declared.service
@@ -164,6 +186,8 @@ def known_regions(region_module: str, region_class: str) -> FrozenSet[str]:
 def _agency_errors(spec: FunctionSpec, where: str, declared: FunctionManifest) -> List[str]:
     policy = spec.properties.get("AgencyPolicy")
     wanted = set(declared.required_actions)
+    if member_accounts(spec):
+        wanted.add(manifest.SCOPE_ACTIONS["sts.assume_agency"])
     source = f"functions/{spec.folder}/manifest.py"
     if not isinstance(policy, dict):
         return [f"{where}.AgencyPolicy: missing; it must allow exactly {', '.join(sorted(wanted))} ({source})"]

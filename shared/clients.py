@@ -6,14 +6,13 @@ import functools
 import importlib
 import json
 import math
-import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
 from shared.credentials import Credentials
 from shared.deferred_imports import deferred_imports
-from shared.errors import ConfigurationError
+from shared.errors import ServiceNotOffered
 from shared.sdk_loader import service_package
 from shared.settings import Settings
 
@@ -49,13 +48,15 @@ STS = Service("huaweicloudsdksts.v1", "StsClient", "huaweicloudsdksts.v1.region.
 _lock = threading.Lock()
 _last_response = threading.local()
 _clients: Dict[Tuple[str, str], Tuple[str, Any]] = {}
+_region_lock = threading.Lock()
+_region_classes: Dict[str, Any] = {}  # region module -> its Region class, once imported whole
 
 
 def client_for(service: Service, settings: Settings, credentials: Credentials) -> Any:
     """Shared by concurrent invocations; a new client replaces the reference, never mutates one."""
     region = _region(service, settings)
-    key = (service.package, f"{settings.region}/{settings.project_id}/{settings.connect_timeout}/"
-                            f"{settings.read_timeout}/{settings.max_concurrency}/{','.join(region.endpoints)}")
+    key = (service.package, f"{credentials.account_id}/{settings.region}/{settings.project_id}/"
+                            f"{settings.connect_timeout}/{settings.read_timeout}/{settings.max_concurrency}/{','.join(region.endpoints)}")
     fingerprint = credentials.fingerprint()
     with _lock:
         cached = _clients.get(key)
@@ -68,24 +69,34 @@ def client_for(service: Service, settings: Settings, credentials: Credentials) -
 
 def _region(service: Service, settings: Settings) -> Any:
     """The service's Region, with the SDK's own endpoint override applied (looked up each time)."""
-    region_module = sys.modules.get(service.region_module)
-    if region_module is None:  # first use on this instance; later invocations skip the import machinery
-        service.sdk()  # the lazy package must exist before its region module is imported
-        with deferred_imports("yaml"):  # only read when a ~/.huaweicloud/regions.yaml exists
-            region_module = importlib.import_module(service.region_module)
-    region_class = getattr(region_module, service.region_class)
+    region_class = _region_classes.get(service.region_module) or _import_region_class(service)
     try:
         return region_class.value_of(settings.region)
     except KeyError:
         variable = f"HUAWEICLOUD_SDK_REGION_{service.env_name}_{settings.region.upper().replace('-', '_')}"
-        raise ConfigurationError(
+        raise ServiceNotOffered(
             f"{service.client_class[:-6]} has no endpoint in region {settings.region!r}: check REGION, "
             f"or give one with {variable}", field="REGION") from None
 
 
+def _import_region_class(service: Service) -> Any:
+    """First use on this instance; later invocations skip the import machinery.
+
+    Under the lock: a concurrent first invocation must not find the region module in ``sys.modules``
+    while another thread is still running it (half-initialised, without its Region class)."""
+    with _region_lock:
+        region_class = _region_classes.get(service.region_module)
+        if region_class is None:
+            service.sdk()  # the lazy package must exist before its region module is imported
+            with deferred_imports("yaml"):  # only read when a ~/.huaweicloud/regions.yaml exists
+                region_module = importlib.import_module(service.region_module)
+            region_class = _region_classes[service.region_module] = getattr(region_module, service.region_class)
+        return region_class
+
+
 def _build(service: Service, settings: Settings, credentials: Credentials, region: Any) -> Any:
     sdk = service.sdk()
-    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials, GlobalCredentials
     from huaweicloudsdkcore.http.http_config import HttpConfig
 
     config = HttpConfig.get_default_config()
@@ -93,7 +104,10 @@ def _build(service: Service, settings: Settings, credentials: Credentials, regio
     config.retry_times = 0
     config.pool_connections = config.pool_maxsize = max(10, settings.max_concurrency)
     config.user_agent = USER_AGENT
-    basic = BasicCredentials(credentials.access_key, credentials.secret_key, settings.project_id)
+    if service is IAM and credentials.account_id:  # a member account's own project is not known before discovery
+        basic = GlobalCredentials(credentials.access_key, credentials.secret_key, credentials.account_id)
+    else:
+        basic = BasicCredentials(credentials.access_key, credentials.secret_key, settings.project_id)
     if credentials.security_token:
         basic = basic.with_security_token(credentials.security_token)
     client = (getattr(sdk, service.client_class).new_builder()
@@ -111,10 +125,11 @@ def _single_retry_layer(client: Any, pool_size: int) -> None:
     # The SDK mounts urllib3 Retry(total=retry_times, status_forcelist=[429]): on DELETE it eats a
     # 429 even with retry_times=0 and loses its body, request id and Retry-After (docs/reference/sdk.md §3, §7.4).
     # A plain adapter hands every response to the SDK's error mapping and shared.retry decides.
-    from requests.adapters import HTTPAdapter
+    # It also holds each call to its total deadline (shared/call_deadline.py).
+    from shared.call_deadline import WatchedAdapter
 
     session = client.get_http_client()._session
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    adapter = WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
 

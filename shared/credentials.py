@@ -16,7 +16,8 @@ class Credentials:
     access_key: str
     secret_key: str
     security_token: Optional[str]
-    source: str  # "agency" or "environment"
+    source: str  # "agency" or "environment", or the member account's agency
+    account_id: Optional[str] = None  # a member account's session (None: the function's own account)
 
     def fingerprint(self) -> str:
         """Tells rotated keys apart without keeping them in a cache key."""

@@ -44,6 +44,9 @@ class ErrorCode(str, Enum):
     UPSTREAM_FAILURE = ("FGR.UpstreamFailure", "response", "a listing the request depends on failed (HTTP 502): "
                                                           "nothing was decided on its word; upstream_error_code and "
                                                           "retryable say more")
+    PERMISSION_DENIED = ("FGR.PermissionDenied", "response",
+                         "asynchronous triggers: some targets answered 401/403 (the verdict denied names the action "
+                         "the agency lacks); raised so the failure destination tells a person, a retry cannot fix it")
     INTERNAL_ERROR = ("FGR.InternalError", "response", "a defect in the function (HTTP 500); the function log has "
                                                        "the traceback")
     CONNECTION_ERROR = ("FGR.ConnectionError", "item", "the service could not be reached (retryable)")
@@ -51,13 +54,15 @@ class ErrorCode(str, Enum):
     UPSTREAM_ERROR = ("FGR.UpstreamError", "item", "the SDK failed in an unexpected way (not retried)")
     UNEXPECTED_STATUS = ("FGR.UnexpectedStatus", "item", "the service answered a status that is neither success "
                                                          "nor error (e.g. a 3xx)")
-    UNREADABLE_ANSWER = ("FGR.UnreadableAnswer", "item", "a listing answered with a body that is not JSON (retryable)")
+    UNREADABLE_ANSWER = ("FGR.UnreadableAnswer", "item", "an answer that cannot be read: a body that is not "
+                                                         "JSON, a number past float's range (retryable)")
     INCOMPLETE_LISTING = ("FGR.IncompleteListing", "item", "a listing could not be read whole, so absence cannot be "
                                                            "told: nothing is reported gone on its word")
     NOT_ATTEMPTED = ("FGR.NotAttempted", "item", "no time was left in the invocation to start the call (outcome "
                                                  "not_attempted, retryable)")
-    STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "ModelArts verify: GetAuthorizations still lists the user "
-                                                       "after the deletion")
+    STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "the listing after the removal still holds it (ModelArts "
+                                                       "verify, and every offboarding: Workspace App lists the "
+                                                       "person again after its 200)")
     SWEEP_BREAKER_TRIPPED = ("FGR.SweepBreakerTripped", "item",
                              "sweep: the target's sweep would revoke more than SWEEP_MAX_FRACTION of its grants or "
                              "more than SWEEP_MAX_COUNT, so it revoked nothing there; the item is one it would have "
@@ -117,6 +122,17 @@ class Refused(RevokeError):
     """A guard refused the request before any upstream call."""
 
     error_code = ErrorCode.REFUSED
+    status = 403
+
+
+class ServiceNotOffered(ConfigurationError):
+    """The SDK's region table has no endpoint for the service in the region."""
+
+
+class PermissionDenied(RevokeError):
+    """Raised on asynchronous triggers when targets were denied, so the failure destination names them."""
+
+    error_code = ErrorCode.PERMISSION_DENIED
     status = 403
 
 

@@ -5,21 +5,27 @@ A listing proves absence only when it is whole: every page answered 2xx with the
 (an error object, a missing total, a short or empty page before the total) raises
 ``retry.UpstreamCallFailed``: the caller cannot tell, and its failures stand.
 
+It is whole only if it is also consistent: the same total on every page, every page but the last as
+long as the first, nothing shifted between pages and exactly ``total`` entries. A listing that
+changed while it was paged (another revocation removed an entry between two pages) is read once
+more; if it changes again, absence cannot be told (retryable).
+
 ``offset`` is read both ways (docs/reference/real-services.md §1.4): ModelArts documents it as a page
 number while Huawei's generic pager treats it as an item index. The second request (offset 1) tells
-them apart: under the item reading it overlaps the first page. Entries are de-duplicated, and the
-listing stops at the total.
+them apart: under the item reading it overlaps the first page. Under that reading each later page
+overlaps the previous one by an entry, so a shift shows where the pages meet.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional
 
 from shared.retry import UpstreamCallFailed, UpstreamError
 
 Entry = Dict[str, Any]
+MAX_TOTAL = 10 ** 9  # more entries than any project holds: a larger total is not an answer to page through
 
 
 def complete(fetch: Callable[[int], Any], *, items: str, total: str, what: str,
@@ -28,34 +34,84 @@ def complete(fetch: Callable[[int], Any], *, items: str, total: str, what: str,
     """Every entry of a paged list; ``fetch(offset)`` returns one page's JSON body.
 
     ``key``: the field every entry must hold as non-empty text (an entry without it could be the very
-    target, so the listing proves nothing), unless ``keyless`` says the entry is of a kind that has none."""
+    target, so the listing proves nothing), unless ``keyless`` says the entry is of a kind that has none.
+
+    A listing that moves while it is paged (another revocation between two pages) is read once more;
+    if it moves again it is "cannot tell" (retryable), never evidence of absence."""
+    try:
+        return _read_whole(fetch, items, total, what, max_offset, key, keyless)
+    except _Moved:
+        pass
+    try:
+        return _read_whole(fetch, items, total, what, max_offset, key, keyless)
+    except _Moved as moved:
+        raise incomplete(what, f"it changed while it was paged, twice in a row ({moved})", transient=True) from None
+
+
+class _Moved(Exception):
+    """The pages of one reading disagree: the listing changed between two of them."""
+
+
+def _read_whole(fetch: Callable[[int], Any], items: str, total: str, what: str, max_offset: Optional[int],
+                key: Optional[str], keyless: Callable[[Entry], bool]) -> List[Entry]:
+    """One consistent reading: one total on every page, full pages before the last, nothing shifted.
+
+    Under the item reading of ``offset`` each page after the first overlaps the last entry already read
+    (the second request, offset 1, overlaps all but one): an entry that is not where the previous page
+    left it shows the list shifted. Under the page reading no page may repeat an entry."""
+    ordered: List[str] = []  # the entries' canonical texts, in listing order
     entries: List[Entry] = []
-    seen: Set[str] = set()
     item_reading: Optional[bool] = None
+    expected: Optional[int] = None
+    page_size: Optional[int] = None
     offset = 0
     while True:
-        batch, expected = _page(fetch(offset), items, total, what)
+        batch, count = _page(fetch(offset), items, total, what)
         if key is not None:
             unkeyed = [entry for entry in batch if not (isinstance(entry.get(key), str) and entry[key])
                        and not keyless(entry)]
             if unkeyed:
                 raise incomplete(what, f"an entry has no {key!r}", transient=False)
-        new = _unseen(batch, seen)
+        if expected is None:
+            expected = count
+        elif count != expected:
+            raise _Moved(f"its total went from {expected} to {count} between two pages")
+        texts = [_canonical(entry) for entry in batch]
+        if len(set(texts)) != len(texts):
+            raise _Moved(f"a page at offset {offset} holds one entry twice")
         if offset == 1:  # an overlap with the first page means offset counts items
-            item_reading = len(new) < len(batch)
-        entries.extend(new)
-        if len(entries) >= expected:
+            item_reading = bool(set(texts) & set(ordered))
+        start = offset if item_reading else len(ordered)
+        known = ordered[start:start + len(texts)]
+        if texts[:len(known)] != known or set(texts[len(known):]) & set(ordered):
+            raise _Moved(f"the page at offset {offset} does not continue where the last one ended")
+        new = len(texts) - len(known)
+        for text, entry in zip(texts[len(known):], batch[len(known):]):
+            ordered.append(text)
+            entries.append(entry)
+        if len(ordered) >= expected:
+            if len(ordered) > expected:
+                raise _Moved(f"it gave {len(ordered)} entries for a total of {expected}")
             return entries
-        if not new:
-            raise incomplete(what, f"a page added nothing at offset {offset} with {len(entries)} of "
-                                    f"{expected} entries read", transient=True)
-        following = len(entries) if item_reading else offset + 1
-        if max_offset is not None and following > max_offset:
-            if not item_reading or offset == max_offset:
-                raise incomplete(what, f"it holds {expected} entries, more than the API lets a caller page "
-                                        f"through (offset at most {max_offset})", transient=False)
-            following = max_offset  # the last reachable window; what overlaps is de-duplicated
-        offset = following
+        if page_size is None:
+            page_size = len(batch)
+        if not new or len(batch) < page_size:
+            raise _Moved(f"the page at offset {offset} is short: {len(ordered)} of {expected} entries read")
+        offset = _next_offset(offset, len(ordered), page_size, item_reading, max_offset, expected, what)
+
+
+def _next_offset(offset: int, read: int, page_size: int, item_reading: Optional[bool],
+                 max_offset: Optional[int], expected: int, what: str) -> int:
+    if not item_reading:
+        following = offset + 1  # the second request is offset 1 under either reading
+    else:
+        following = read - 1 if page_size > 1 else read  # overlap one entry: a shift shows at the seam
+    if max_offset is not None and following > max_offset:
+        if not item_reading or offset == max_offset:
+            raise incomplete(what, f"it holds {expected} entries, more than the API lets a caller page "
+                                    f"through (offset at most {max_offset})", transient=False)
+        following = max_offset  # the last reachable window; what overlaps is checked, then skipped
+    return following
 
 
 def _page(body: Any, items: str, total: str, what: str) -> "tuple[List[Entry], int]":
@@ -64,30 +120,36 @@ def _page(body: Any, items: str, total: str, what: str) -> "tuple[List[Entry], i
     if "error_code" in body or "error_msg" in body:
         raise incomplete(what, f"the answer is an error object ({str(body.get('error_code'))[:40]})",
                           transient=False)
-    count = body.get(total)
-    if isinstance(count, bool) or not isinstance(count, (int, float)) or not math.isfinite(count) or \
-            count != int(count) or count < 0:
-        raise incomplete(what, f"the answer has no whole-number {total!r}", transient=False)
+    count = _whole_number(body.get(total))
+    if count is None:
+        raise incomplete(what, f"the answer has no whole-number {total!r} this function can page through",
+                          transient=False)
     batch = body.get(items)
     if batch is None and count == 0:
         return [], 0
     if not isinstance(batch, list) or not all(isinstance(entry, dict) for entry in batch):
         raise incomplete(what, f"the answer's {items!r} is not a list of entries", transient=False)
-    return batch, int(count)
+    return batch, count
+
+
+def _whole_number(value: Any) -> Optional[int]:
+    """A count as sent: an int, or a float holding one, from 0 to ``MAX_TOTAL``; anything else is unreadable.
+
+    A JSON number may have 400 digits (past float's range) or be 1e400 (infinite): both are an upstream
+    answer that cannot be read, never this function's error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return None
+    return int(value) if 0 <= value <= MAX_TOTAL else None
 
 
 # One encoder for every entry: json.dumps with options builds a new encoder per call (a third of its time).
 _CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
 
 
-def _unseen(batch: List[Entry], seen: Set[str]) -> List[Entry]:
-    new = []
-    for entry in batch:
-        key = _CANONICAL.encode(entry)
-        if key not in seen:
-            seen.add(key)
-            new.append(entry)
-    return new
+def _canonical(entry: Entry) -> str:
+    return _CANONICAL.encode(entry)
 
 
 def incomplete(what: str, why: str, *, transient: bool) -> UpstreamCallFailed:

@@ -75,11 +75,20 @@ class _ForwardToJson(logging.Handler):
 _FORWARD_TO_JSON = _ForwardToJson(logging.WARNING)
 
 
+_configure_lock = threading.Lock()  # concurrent first invocations configure once, never half-way
+
+
 def configure(level: str) -> None:
-    global _configured_level, _logger
     logging.lastResort = _FORWARD_TO_JSON  # on every invocation (one assignment): nothing can undo it for long
     if level == _configured_level:
         return
+    with _configure_lock:
+        if level != _configured_level:
+            _configure(level)
+
+
+def _configure(level: str) -> None:
+    global _configured_level, _logger
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -105,6 +114,11 @@ def bind_invocation(**fields: Any) -> None:
 
 def bind(**fields: Any) -> None:
     structlog.contextvars.bind_contextvars(**fields)
+
+
+def bound(name: str) -> Any:
+    """A field bound to this invocation's log lines (e.g. its correlation_id), or None."""
+    return structlog.contextvars.get_contextvars().get(name)
 
 
 def logger() -> Any:

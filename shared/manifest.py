@@ -14,8 +14,9 @@ import threading
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Union
 
+from shared import scope
 from shared.errors import ConfigurationError, InvalidRequest
 
 if TYPE_CHECKING:  # shared.clients imports shared.settings, which imports this module
@@ -205,6 +206,10 @@ MAX_ATTEMPTS = integer("MAX_ATTEMPTS", "tries per upstream call, the first inclu
                        4, 1, 10)
 RETRY_BASE_DELAY = seconds("RETRY_BASE_DELAY", "first backoff delay; doubles per retry, jittered", 0.25, 0.01, 10.0)
 HTTP_CONNECT_TIMEOUT = seconds("HTTP_CONNECT_TIMEOUT", "connect timeout of each upstream call", 3.0, 0.1, 60.0)
+TARGETS = items("TARGETS", "where the function acts: region/project_id, region/* (every project of the region), * "
+                           "(every region), each optionally account_id:agency_name@ for a member account; empty: "
+                           "PROJECT_ID in REGION only", scope.entry)
+TARGET_CONCURRENCY = integer("TARGET_CONCURRENCY", "targets (region, project, account) worked on at once", 4, 1, 32)
 HTTP_READ_TIMEOUT = seconds("HTTP_READ_TIMEOUT", "read timeout of each upstream call", 10.0, 0.1, 300.0)
 # Only without an agency (local runs): the agency's temporary keys win when present.
 HUAWEICLOUD_SDK_AK = text("HUAWEICLOUD_SDK_AK", "access key, only without an agency", secret=True)
@@ -212,7 +217,8 @@ HUAWEICLOUD_SDK_SK = text("HUAWEICLOUD_SDK_SK", "secret key, only without an age
 HUAWEICLOUD_SDK_SECURITY_TOKEN = text("HUAWEICLOUD_SDK_SECURITY_TOKEN", "security token of temporary keys, only "
                                       "without an agency", secret=True)
 SHARED_SETTINGS: Tuple[Setting, ...] = (
-    REGION, PROJECT_ID, DRY_RUN, LOG_LEVEL, MAX_CONCURRENCY, MAX_ATTEMPTS, RETRY_BASE_DELAY, HTTP_CONNECT_TIMEOUT,
+    REGION, PROJECT_ID, TARGETS, TARGET_CONCURRENCY, DRY_RUN, LOG_LEVEL, MAX_CONCURRENCY, MAX_ATTEMPTS,
+    RETRY_BASE_DELAY, HTTP_CONNECT_TIMEOUT,
     HTTP_READ_TIMEOUT, HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN)
 
 
@@ -237,6 +243,9 @@ class FunctionManifest:
     settings: Tuple[Setting, ...] = ()  # its own; SHARED_SETTINGS come with every function
     reads: Tuple["Service", ...] = ()  # other SDK services it lists (the sweep's directories): shipped too
     offboards: bool = True  # acts on IAM user deletions (CTS); False: what it revokes is not a person's
+
+    def __post_init__(self) -> None:
+        _DECLARED[self.operation] = self
 
     @property
     def required_actions(self) -> Tuple[str, ...]:
@@ -266,6 +275,27 @@ class FunctionManifest:
     def value(self, name: str, source: Any) -> Any:
         """The typed value of one declared setting from a settings source."""
         return self.setting(name).read(source)
+
+
+_DECLARED: Dict[str, FunctionManifest] = {}  # every manifest loaded in this process, by operation
+# Calls of the shared scope code (shared/accounts.py): KeystoneListAuthProjects needs no permission.
+SCOPE_ACTIONS = {"sts.assume_agency": "sts:agencies:assume"}
+
+
+def action_for(call: str) -> Optional[str]:
+    """The IAM action an SDK call (``service.sdk_method``, as in the audit log) needs, where a manifest says.
+
+    An action's ``why`` starts with the API's name (``GetAuthorizations: ...``); the call is its snake case.
+    """
+    if call in SCOPE_ACTIONS:
+        return SCOPE_ACTIONS[call]
+    method = call.partition(".")[2]
+    for declared in list(_DECLARED.values()):
+        for action in declared.actions:
+            api = action.why.split(":", 1)[0].strip()
+            if re.sub(r"(?<!^)(?=[A-Z])", "_", api).lower() == method:
+                return action.name
+    return None
 
 
 def load(folder: Union[str, Path]) -> FunctionManifest:

@@ -59,6 +59,22 @@ class Status(_Documented):
     IGNORED = ("ignored", "the event is not for this function (reason says why); nothing was done")
 
 
+class Verdict(_Documented):
+    """What happened in one target (a row of the report's ``targets``: a region's project of an account)."""
+
+    DONE = ("done", "everything asked is gone there, on evidence (or, in a dry run, would be)")
+    NOTHING_HELD = ("nothing_held", "a complete listing shows the person held nothing there")
+    NOT_OFFERED = ("not_offered", "the SDK's region table has no endpoint for the service in that region: nothing "
+                                  "can be held there")
+    DENIED = ("denied", "the service or STS answered 401/403 there: the agency (or the member account's agency) "
+                        "lacks the action the row names; a retry cannot fix it")
+    UNREACHABLE = ("unreachable", "no connection, or 5xx, after the retries (retryable)")
+    NOT_ATTEMPTED = ("not_attempted", "no time was left in the invocation to start it (retryable)")
+    FAILED = ("failed", "some of its items failed for another reason: the items say why")
+
+
+FAILING_VERDICTS = frozenset({Verdict.DENIED, Verdict.UNREACHABLE, Verdict.NOT_ATTEMPTED, Verdict.FAILED})
+
 DELETED = TargetState.DELETED
 ALREADY_ABSENT = TargetState.ALREADY_ABSENT
 SKIPPED_PROTECTED = TargetState.SKIPPED_PROTECTED
@@ -81,6 +97,7 @@ class Outcome:
     request_id: Optional[str] = None
     transient: bool = False
     details: Dict[str, Any] = field(default_factory=dict)  # what the item is about (e.g. a deletion's effect)
+    upstream_status: Optional[int] = None  # the HTTP status of a failed call: tells the target's verdict
 
     def to_dict(self) -> Dict[str, Any]:
         body: Dict[str, Any] = dict(self.target)
@@ -103,6 +120,12 @@ class Report:
     upstream_calls: int = 0
     notes: List[str] = field(default_factory=list)
     details: Dict[str, Any] = field(default_factory=dict)
+    targets: List[Dict[str, Any]] = field(default_factory=list)  # one row per target: its verdict
+    scoped: bool = False  # TARGETS is set: the summary counts targets by verdict too
+
+    @property
+    def failing_targets(self) -> List[Dict[str, Any]]:
+        return [row for row in self.targets if row["status"] in FAILING_VERDICTS]
 
     @property
     def failed(self) -> List[Outcome]:
@@ -115,10 +138,21 @@ class Report:
 
     @property
     def status(self) -> Status:
-        failed = len(self.failed)
-        if not failed:
+        failing, failed = len(self.failing_targets), len(self.failed)
+        if not failing and not failed:
             return Status.SUCCEEDED if self.items else Status.NOTHING_TO_DO
-        return Status.FAILED if failed == len(self.items) else Status.PARTIALLY_FAILED
+        # a target that failed as a whole may have no item at all: it counts as much as a failed item
+        if failing == len(self.targets) and failed == len(self.items):
+            return Status.FAILED
+        return Status.PARTIALLY_FAILED
+
+    @property
+    def summary(self) -> Dict[str, Any]:
+        """Items by outcome, and with TARGETS, ``targets``: targets by verdict."""
+        counts: Dict[str, Any] = dict(Counter(item.outcome for item in self.items))
+        if self.scoped:
+            counts["targets"] = dict(Counter(str(row["status"]) for row in self.targets))
+        return counts
 
     @property
     def http_status(self) -> int:
@@ -129,10 +163,12 @@ class Report:
             "operation": self.operation,
             "status": self.status,
             "dry_run": self.dry_run,
-            "summary": dict(Counter(item.outcome for item in self.items)),
+            "summary": self.summary,
             "upstream_calls": self.upstream_calls,
             "items": [item.to_dict() for item in self.items],
         }
+        if self.targets:
+            body["targets"] = self.targets
         if self.notes:
             body["notes"] = self.notes
         body.update(self.details)

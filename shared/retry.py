@@ -15,6 +15,7 @@ from typing import Callable, Optional, TypeVar
 import requests
 from huaweicloudsdkcore.exceptions import exceptions as sdk_errors
 
+from shared import call_deadline
 from shared.errors import ErrorCode
 
 T = TypeVar("T")
@@ -55,6 +56,11 @@ class Deadline:
     def allows_a_call(self) -> bool:
         return self.remaining() >= self.call_needs
 
+    def call_limit(self) -> Optional[float]:
+        """The most one call may take from now, its wait for bytes included: its share of what is left."""
+        limit = min(self.call_needs or float("inf"), self.remaining())
+        return None if limit == float("inf") else max(limit, 0.0)
+
 
 def describe(error: BaseException) -> UpstreamError:
     """What went wrong, and whether trying again may help."""
@@ -76,6 +82,9 @@ def describe(error: BaseException) -> UpstreamError:
         return UpstreamError(ErrorCode.TIMEOUT, _first_line(error), None, None, True)
     if isinstance(error, requests.exceptions.RequestException):
         return UpstreamError(ErrorCode.CONNECTION_ERROR, _first_line(error), None, None, True)
+    if isinstance(error, (ValueError, ArithmeticError)):
+        return UpstreamError(ErrorCode.UNREADABLE_ANSWER, f"the answer could not be read ({type(error).__name__}: "
+                             f"{_first_line(error)})", None, None, True)
     return UpstreamError(ErrorCode.UPSTREAM_ERROR, f"{type(error).__name__}: {_first_line(error)}",
                          None, None, False)
 
@@ -93,8 +102,12 @@ def call(fn: Callable[[], T], *, attempts: int, deadline: Deadline, base_delay: 
         attempt += 1
         on_attempt()
         try:
-            return fn()
-        except (sdk_errors.SdkException, requests.exceptions.RequestException, ValueError, RecursionError) as error:
+            with call_deadline.limited(deadline.call_limit()):
+                return fn()
+        # ValueError/ArithmeticError: an answer the SDK cannot turn into its model (a 5,000-digit number
+        # passes Python's int-string limit, 1e400 or a 400-digit number overflows float): upstream's fault.
+        except (sdk_errors.SdkException, requests.exceptions.RequestException, ValueError, ArithmeticError,
+                RecursionError) as error:
             failure = describe(error)
         if not failure.transient or attempt >= attempts or failure.error_code in GATEWAY_NOT_FOUND:
             raise UpstreamCallFailed(failure, attempt)

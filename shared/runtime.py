@@ -14,17 +14,19 @@ import time
 from collections import Counter
 from typing import AbstractSet, Any, Callable, Collection, Dict, Hashable, List, Optional, Sequence, Tuple, Union
 
-from shared import clients, credentials, log, redaction, retry, triggers
+from shared import clients, credentials, log, manifest, redaction, response_size, retry, scope, triggers
 from shared.errors import (
     ConfigurationError,
+    ErrorCode,
     InternalError,
     InvalidRequest,
+    PermissionDenied,
     Refused,
     RevokeError,
     TransientUpstreamFailure,
     UpstreamFailure,
 )
-from shared.outcomes import ALREADY_ABSENT, DELETED, FAILED, NOT_ATTEMPTED, Outcome, Report
+from shared.outcomes import ALREADY_ABSENT, DELETED, FAILED, NOT_ATTEMPTED, Outcome, Report, Verdict
 from shared.settings import Settings, SettingsSource
 
 _cold = True
@@ -38,7 +40,8 @@ class Invocation:
 
     def __init__(self, *, operation: str, trigger: triggers.Trigger, payload: Dict[str, Any],
                  settings: Settings, source: SettingsSource, context: Any,
-                 deadline: retry.Deadline) -> None:
+                 deadline: retry.Deadline, target: Optional[scope.Target] = None,
+                 keys: Optional[credentials.Credentials] = None) -> None:
         self.operation = operation
         self.trigger = trigger
         self.payload = payload
@@ -46,11 +49,14 @@ class Invocation:
         self.source = source
         self.context = context
         self.deadline = deadline
+        self.target = target or scope.Target(settings.region, settings.project_id)
         self.notes: List[str] = []
+        self.denied: List[str] = []  # the calls answered 401/403: the actions the agency lacks here
         self.dry_run = self._dry_run()
         self._calls = 0
         self._calls_lock = threading.Lock()
-        self._credentials: Optional[credentials.Credentials] = None
+        self._credentials = keys
+        self._credentials_lock = threading.Lock()
 
     def _dry_run(self) -> bool:
         asked = self.payload.get("dry_run")
@@ -65,10 +71,19 @@ class Invocation:
     def offboarding(self) -> Optional[triggers.Offboarding]:
         return self.trigger.offboarding
 
+    @property
+    def checks_after(self) -> bool:
+        """An offboarding (CTS, EventGrid, SMN): each service lists again afterwards that the grants are gone."""
+        return self.trigger.kind in triggers.OFFBOARDING
+
+    def keys(self) -> credentials.Credentials:
+        with self._credentials_lock:
+            if self._credentials is None:
+                self._credentials = credentials.resolve(self.context, self.source)
+            return self._credentials
+
     def client(self, service: clients.Service) -> Any:
-        if self._credentials is None:
-            self._credentials = credentials.resolve(self.context, self.source)
-        return clients.client_for(service, self.settings, self._credentials)
+        return clients.client_for(service, self.settings, self.keys())
 
     def call(self, fn: Callable[[], Any], *, operation: str, targets: Sequence[Target] = (),
              writes: bool = False) -> Any:
@@ -93,6 +108,8 @@ class Invocation:
         except retry.UpstreamCallFailed as failure:
             record.update(error_code=failure.error.error_code, http_status=failure.error.status_code,
                           upstream_request_id=failure.error.request_id)
+            if failure.error.status_code in (401, 403):
+                self.denied.append(operation)
             raise
         else:
             record.update(http_status=getattr(response, "status_code", None),
@@ -113,7 +130,7 @@ class Invocation:
                 clients.last_request_id(), status, False), 1)
         try:
             return response.to_json_object()
-        except ValueError:
+        except (ValueError, ArithmeticError):
             raise retry.UpstreamCallFailed(retry.UpstreamError(
                 "FGR.UnreadableAnswer", f"{operation} answered with a body that is not JSON",
                 clients.last_request_id(), status, True), 1) from None
@@ -141,7 +158,8 @@ class Invocation:
         status = getattr(response, "status_code", None) or 200
         if not 200 <= status < 300:
             return Outcome(target, FAILED, error_code="FGR.UnexpectedStatus",
-                           error_msg=f"the service answered HTTP {status}", request_id=clients.last_request_id())
+                           error_msg=f"the service answered HTTP {status}", request_id=clients.last_request_id(),
+                           upstream_status=status)
         return Outcome(target, DELETED, request_id=clients.last_request_id())
 
     def reconcile(self, outcomes: List[Outcome], key: Callable[[Outcome], Hashable],
@@ -176,7 +194,7 @@ def outcome_of_failure(target: Target, error: retry.UpstreamError, gone_codes: C
     if error.error_code == retry.NOT_ATTEMPTED:
         return Outcome(target, NOT_ATTEMPTED, reason=error.error_msg, transient=True)
     return Outcome(target, FAILED, error_code=error.error_code, error_msg=error.error_msg,
-                   request_id=error.request_id, transient=error.transient)
+                   request_id=error.request_id, transient=error.transient, upstream_status=error.status_code)
 
 
 Revoke = Callable[[Invocation], Report]
@@ -238,20 +256,82 @@ def _run_request(payload: Any, trigger: triggers.Trigger, settings: Settings, so
         return payload
     try:
         _guard_project(payload, settings)
-        invocation = Invocation(operation=operation, trigger=trigger, payload=payload, settings=settings,
-                                source=source, context=context, deadline=deadline)
-        try:
-            result = revoke(invocation)
-        finally:
-            calls = invocation.upstream_calls
-        result.upstream_calls = calls
-        return result
+        entries = scope.narrowed(settings.scope, scope.requested(payload))
+        payload = {key: value for key, value in payload.items() if key != "targets"}
+        base = Invocation(operation=operation, trigger=trigger, payload=payload, settings=settings,
+                          source=source, context=context, deadline=deadline)
+        if not settings.targets:  # the default scope: the function's own project, as it always was
+            result = counted(base, revoke)
+            result.targets.append(verdict_row(base.target, result, base.denied))
+            place(result.items, base.target)
+            return result
+        from shared import fanout  # only TARGETS brings discovery, member accounts and their SDKs
+
+        return fanout.every_target(base, entries, revoke)
     except ConfigurationError:
         raise
     except RevokeError as error:
         return error
     except retry.UpstreamCallFailed as failure:  # a listing the request depends on failed
         return UpstreamFailure(failure.error)
+
+
+def counted(invocation: Invocation, revoke: Revoke) -> Report:
+    try:
+        result = revoke(invocation)
+    finally:
+        calls = invocation.upstream_calls
+    result.upstream_calls = calls
+    return result
+
+
+def place(items: List[Outcome], target: scope.Target) -> None:
+    """Every item says where it was: region, project and, for a member account, account and agency."""
+    where = target.fields()
+    for item in items:
+        item.target = {**item.target, **where}
+
+
+def verdict_row(target: scope.Target, report: Optional[Report] = None, denied: Sequence[str] = (),
+                 verdict: Optional[Verdict] = None, reason: Optional[str] = None) -> Dict[str, Any]:
+    """A target's row in the report: its verdict from its items, or the one given."""
+    if verdict is None:
+        verdict, reason = verdict_of(report.items if report else [], denied)
+    row: Dict[str, Any] = {**target.fields(), "status": verdict}
+    if reason:
+        row["reason"] = reason
+    if verdict is Verdict.DENIED and denied:
+        row["denied_actions"] = sorted({manifest.action_for(call) or call for call in denied})
+    if report is not None:
+        row["summary"] = dict(Counter(str(item.outcome) for item in report.items))
+    return row
+
+
+def verdict_of(items: Sequence[Outcome], denied: Sequence[str]) -> Tuple[Verdict, Optional[str]]:
+    failed = [item for item in items if item.outcome in (FAILED, NOT_ATTEMPTED)]
+    if denied and not any(item.upstream_status in (401, 403) for item in failed):  # e.g. the evidence after
+        actions = sorted({manifest.action_for(call) or call for call in denied})
+        return Verdict.DENIED, f"a call was answered 401/403: the agency lacks {', '.join(actions)} here"
+    if not failed:
+        if items and all(item.outcome == ALREADY_ABSENT for item in items):
+            return Verdict.NOTHING_HELD, "a complete listing (or the service's not-found answer) shows nothing held"
+        return Verdict.DONE, None
+    refused = [item for item in failed if item.upstream_status in (401, 403)]
+    if refused:
+        actions = sorted({manifest.action_for(call) or call for call in denied}) or ["(see the items)"]
+        return Verdict.DENIED, (f"the service answered {refused[0].upstream_status} {refused[0].error_code}: the "
+                                f"agency lacks {', '.join(actions)} here")
+    unreachable = [item for item in failed if item.outcome == FAILED and _unreachable(item)]
+    if unreachable:
+        return Verdict.UNREACHABLE, f"{unreachable[0].error_code}: {unreachable[0].error_msg}"
+    if any(item.outcome == FAILED for item in failed):
+        return Verdict.FAILED, "some items failed: they say why"
+    return Verdict.NOT_ATTEMPTED, failed[0].reason
+
+
+def _unreachable(item: Outcome) -> bool:
+    return item.error_code in (ErrorCode.CONNECTION_ERROR, ErrorCode.TIMEOUT) or \
+        (item.upstream_status or 0) >= 500 or item.upstream_status == 429
 
 
 def _finish(kind: str, operation: str, results: List[RequestResult], logger: Any, started: float) -> Any:
@@ -274,18 +354,36 @@ def _finish(kind: str, operation: str, results: List[RequestResult], logger: Any
 
 
 def _raise_for_retry(reports: List[Report], results: List[RequestResult]) -> None:
-    """On asynchronous triggers FunctionGraph retries only a raised event: raise while a retry can help."""
+    """On asynchronous triggers FunctionGraph retries only a raised event: raise while a retry can help, and
+    for denied targets, which a retry cannot fix, so the failure destination names them to a person."""
     retryable = [item for report in reports for item in report.retryable]
+    rows = [row for report in reports for row in report.failing_targets]
+    stalled = [row for row in rows if row["status"] in (Verdict.UNREACHABLE, Verdict.NOT_ATTEMPTED)
+               or row.get("retryable")]
+    denied = [row for row in rows if row["status"] is Verdict.DENIED]
     upstream = [result for result in results if isinstance(result, UpstreamFailure)]
-    if not retryable and not upstream:
+    named = "; ".join(f"{_where(row)} lacks {', '.join(row.get('denied_actions') or ['a permission'])}"
+                      for row in denied[:20])
+    if not retryable and not upstream and not stalled:
+        if denied:
+            raise _scrubbed(PermissionDenied(
+                f"{len(denied)} target(s) denied the function's agency: {named}; grant the actions (docs/deploy.md) "
+                "and invoke again: a retry alone cannot fix it"))
         return
     total = sum(len(report.items) for report in reports)
     first = (f"{retryable[0].error_code or retryable[0].outcome} {retryable[0].error_msg or retryable[0].reason}"
-             if retryable else f"{upstream[0].error_code} {upstream[0].message}")
+             if retryable else f"{upstream[0].error_code} {upstream[0].message}" if upstream
+             else f"{_where(stalled[0])} {stalled[0]['status']}: {stalled[0].get('reason')}")
     raise _scrubbed(TransientUpstreamFailure(
-        f"{len(retryable)} of {total} targets are unfinished and retryable, {len(upstream)} request(s) "
-        f"could not read what they act on (first: {first}); the event can be retried safely: revocations "
-        "are idempotent"))
+        f"{len(retryable)} of {total} items and {len(stalled)} target(s) are unfinished and retryable, "
+        f"{len(upstream)} request(s) could not read what they act on (first: {first})"
+        + (f"; denied, which a retry cannot fix: {named}" if denied else "")
+        + "; the event can be retried safely: revocations are idempotent"))
+
+
+def _where(row: Dict[str, Any]) -> str:
+    account = f"{row['account_id']}:{row.get('agency')}@" if row.get("account_id") else ""
+    return f"{account}{row.get('region')}/{row.get('project_id')}"
 
 
 def _envelope_body(operation: str, results: Sequence[RequestResult]) -> "tuple[Dict[str, Any], int]":
@@ -310,7 +408,7 @@ def _envelope_body(operation: str, results: Sequence[RequestResult]) -> "tuple[D
     body = {"operation": operation, "status": status,
             # true only when nothing was written by any request of the event
             "dry_run": bool(ran) and all(request["dry_run"] for request in ran),
-            "summary": dict(sum((Counter(request.get("summary", {})) for request in requests), Counter())),
+            "summary": _summed([request.get("summary", {}) for request in requests]),
             "upstream_calls": sum(request.get("upstream_calls", 0) for request in requests),
             "requests": requests, "items": items}
     errors = [result for result in results if isinstance(result, RevokeError)]
@@ -320,6 +418,16 @@ def _envelope_body(operation: str, results: Sequence[RequestResult]) -> "tuple[D
                                                             f"{first.message}")
         return body, first.status
     return body, {"succeeded": 200, "nothing_to_do": 200, "partially_failed": 207}.get(status, 502)
+
+
+def _summed(summaries: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """Items by outcome and targets by verdict, over the requests of an envelope."""
+    items: "Counter[str]" = Counter()
+    targets: "Counter[str]" = Counter()
+    for summary in summaries:
+        items.update({key: value for key, value in summary.items() if key != "targets"})
+        targets.update(summary.get("targets", {}))
+    return {**items, **({"targets": dict(targets)} if targets else {})}
 
 
 def _rejected(kind: str, operation: str, error: RevokeError, results: List[RequestResult], logger: Any) -> Any:
@@ -378,7 +486,8 @@ def _audit(logger: Any, report: Optional[Report]) -> None:
 
 
 def _respond(kind: str, body: Dict[str, Any], status: int) -> Dict[str, Any]:
-    body = redaction.scrub(body)
+    body = response_size.fitted(redaction.scrub(body), asynchronous=kind in triggers.ASYNCHRONOUS,
+                                as_text=kind == triggers.APIG, correlation_id=log.bound("correlation_id"))
     if kind != triggers.APIG:
         return body
     return {"statusCode": status, "headers": {"Content-Type": "application/json"},

@@ -19,6 +19,8 @@ from typing import Dict
 
 _EXPORT_LINE = re.compile(r"^from (\S+) import (\w+)\s*$", re.MULTILINE)
 _lock = threading.Lock()
+# Names resolve one at a time: a thread must never get a model module another thread is still running.
+_resolving = threading.RLock()
 
 
 def service_package(name: str) -> types.ModuleType:
@@ -64,8 +66,11 @@ def _lazy_package(name: str, directory: str, exports: Dict[str, str]) -> types.M
         target = exports.get(attr)
         if target is None:
             raise AttributeError(f"module {name!r} has no attribute {attr!r}")
-        value = getattr(importlib.import_module(target), attr)
-        setattr(module, attr, value)
+        with _resolving:
+            value = module.__dict__.get(attr)
+            if value is None:
+                value = getattr(importlib.import_module(target), attr)
+                setattr(module, attr, value)
         return value
 
     module.__getattr__ = resolve  # type: ignore[method-assign]

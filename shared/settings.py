@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
-from shared import manifest
+from shared import manifest, scope
 from shared.errors import ConfigurationError
 
 
@@ -47,6 +47,13 @@ class Settings:
     retry_base_delay: float
     connect_timeout: float
     read_timeout: float
+    targets: Tuple[scope.Entry, ...] = ()  # TARGETS; empty: PROJECT_ID in REGION only
+    target_concurrency: int = 4
+
+    @property
+    def scope(self) -> Tuple[scope.Entry, ...]:
+        """The configured entries: TARGETS, or the function's own project."""
+        return self.targets or (scope.Entry(self.region, self.project_id),)
 
     @classmethod
     def load(cls, source: SettingsSource) -> "Settings":
@@ -69,4 +76,6 @@ class Settings:
             retry_base_delay=manifest.RETRY_BASE_DELAY.read(source),
             connect_timeout=manifest.HTTP_CONNECT_TIMEOUT.read(source),
             read_timeout=manifest.HTTP_READ_TIMEOUT.read(source),
+            targets=manifest.TARGETS.read(source),
+            target_concurrency=manifest.TARGET_CONCURRENCY.read(source),
         )

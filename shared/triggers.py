@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
 
@@ -17,6 +18,7 @@ from shared.errors import InvalidRequest, MethodNotAllowed, PayloadTooLarge, Rev
 
 DIRECT, TIMER, APIG, CTS, EVENTGRID, SMN = "direct", "timer", "apig", "cts", "eventgrid", "smn"
 ASYNCHRONOUS = frozenset({TIMER, CTS, EVENTGRID, SMN})
+OFFBOARDING = frozenset({CTS, EVENTGRID, SMN})  # a person left: every service checks afterwards that access is gone
 APIG_BODY_LIMIT = 4 * 1024 * 1024  # dedicated APIG request body limit
 IAM_USER_DELETIONS = frozenset({"deleteUser", "deleteUserV5"})
 
@@ -93,15 +95,26 @@ def _apig(event: Dict[str, Any]) -> Trigger:
     query = event.get("queryStringParameters") or {}
     if not isinstance(query, dict):
         raise InvalidRequest("queryStringParameters must be an object", field="queryStringParameters")
-    for key, value in query.items():
-        if isinstance(value, list) and len(value) == 1:
-            value = value[0]
-        if not isinstance(value, str):
+    for key, text in query.items():
+        if isinstance(text, list) and len(text) == 1:
+            text = text[0]
+        if not isinstance(text, str):
             raise InvalidRequest(f"query parameter {key!r} must be given once, as text", field=str(key))
+        value = _query_value(key, text)
         if key in payload and payload[key] != value:
             raise InvalidRequest(f"{key!r} is given both in the query and in the body", field=str(key))
         payload[key] = value
     return Trigger(APIG, correlation, (payload,), facts={"http_method": method})
+
+
+def _query_value(key: str, text: str) -> Any:
+    """A query parameter is text; ``dry_run`` there means the request's boolean (``?dry_run=true``)."""
+    if key != "dry_run":
+        return text
+    flag = text.strip().lower()
+    if flag not in ("true", "false"):
+        raise InvalidRequest("query parameter dry_run must be true or false", field="dry_run")
+    return flag == "true"
 
 
 def _apig_body(event: Dict[str, Any]) -> Dict[str, Any]:
@@ -161,8 +174,8 @@ def _cloud_event_data(index: int, cloud_event: Any) -> Dict[str, Any]:
     if not isinstance(cloud_event, dict):
         raise InvalidRequest(f"events[{index}] is not a CloudEvent object", field=f"events[{index}]")
     data = cloud_event.get("data")
-    if isinstance(data, str):
-        data = _json_object(data, f"events[{index}].data", f"events[{index}].data")
+    if isinstance(data, str):  # JSON text of the request object, or of a list of people
+        data = _json_value(data, f"events[{index}].data", f"events[{index}].data")
     if isinstance(data, list):  # several people in one event: one request, {"users": [...]}
         data = {"users": data}
     if not isinstance(data, dict):
@@ -193,12 +206,16 @@ def _smn_message(index: int, record: Any) -> Dict[str, Any]:
     return _json_object(smn["message"], f"the SMN message of record[{index}]", f"record[{index}].smn.message")
 
 
-def _json_object(text: str, what: str, field_name: str) -> Dict[str, Any]:
+def _json_value(text: str, what: str, field_name: str) -> Any:
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
         raise InvalidRequest(f"{what} is not JSON: it must hold the function's request as a JSON object",
                              field=field_name) from None
+
+
+def _json_object(text: str, what: str, field_name: str) -> Dict[str, Any]:
+    value = _json_value(text, what, field_name)
     if not isinstance(value, dict):
         raise InvalidRequest(f"{what} must be a JSON object", field=field_name)
     return value
@@ -213,11 +230,20 @@ def _text(value: Any) -> Optional[str]:
 
 
 def _status_code(value: Any) -> int:
-    """The trace's HTTP status (an int, or its digits as text); 0 when it is anything else."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = value.strip() if isinstance(value, str) else ""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else 0
+    """The trace's HTTP status in any numeric JSON form (403, "403", 403.0, "403.0"); 0 when it is none."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and 0 < len(text) <= 12):
+            return 0
+        try:
+            value = float(text)
+        except ValueError:
+            return 0
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else 0
+    return value if isinstance(value, int) else 0
 
 
 def _shown(value: Any) -> Optional[str]:

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 
 import pytest
 
@@ -145,6 +145,20 @@ def emulator(emulator_session: Emulator, monkeypatch: pytest.MonkeyPatch) -> Ite
     FIGURES["faults injected"] += sum(fault.hits for fault in emulator_session.faults)
     recorded = json.dumps([(c["response"], c["headers"]) for c in emulator_session.calls()], default=str)
     assert not find_secrets([recorded]), "a secret is in the emulator's recorded requests or responses"
+
+
+@pytest.fixture
+def region_endpoints(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Dict[str, str]]:
+    """``region_endpoints("cn-north-4", "ap-southeast-1")`` points every service (``testkit.REGIONAL_SERVICES``,
+    or ``services=``) of those regions at the emulator's endpoint of each region, for this test."""
+
+    def point(*regions: str, services: Iterable[str] = testkit.REGIONAL_SERVICES) -> Dict[str, str]:
+        variables = testkit.region_endpoints(emulator, regions, services)
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        return variables
+
+    return point
 
 
 def make_context(timeout_seconds: float = 30.0, agency: bool = True, **user_data: Optional[str]) -> LocalContext:

@@ -35,3 +35,13 @@ def test_verbose_shows_the_log_lines_in_place():
     json_lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert any(line["event"] == "invocation.done" for line in json_lines)
     assert re.search(r"^   Asked: ", result.stdout, re.M)
+
+
+def test_the_demo_offboards_a_person_in_every_region_and_names_the_denied_target():
+    result = run_command("demo")
+    story = result.stdout[result.stdout.index("4. Account-wide"):]
+    assert story.count(": done") == 3 and "af-south-1/cccccccc…: denied (lacks modelarts:authorization:delete)" in story
+    assert "Remains:  u-leaver authorized in af-south-1/cccccccc…" in story
+    assert "FGR.PermissionDenied" not in story or "PermissionDenied, to the failure destination" in story
+    assert {"cn-north-4:", "ap-southeast-1:", "af-south-1:"} <= {word for word in story.split() if word.endswith("-1:")
+                                                                 or word.endswith("-4:")}

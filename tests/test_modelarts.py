@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from conftest import PROJECT, load_function, reference_event
+from conftest import PROJECT, REGION, load_function, reference_event
 from fgrevoke.testkit import apig_body, apig_event, log_lines
-from shared.errors import ConfigurationError, TransientUpstreamFailure
+from shared.errors import ConfigurationError, PermissionDenied, TransientUpstreamFailure
 
 fn = load_function("modelarts_delete_authorizations")
 DELETE = "modelarts.delete_authorizations"
@@ -116,7 +116,8 @@ def test_apig_post_body(emulator, context, base64_body):
     seed(emulator, "u-1", "u-2")
     response = fn.handler(apig_event("POST", {"user_ids": ["u-1"]}, base64_body=base64_body), context())
     assert response["statusCode"] == 200
-    assert apig_body(response)["items"][0] == {"user_id": "u-1", "outcome": "deleted",
+    assert apig_body(response)["items"][0] == {"user_id": "u-1", "region": REGION, "project_id": PROJECT,
+                                               "outcome": "deleted",
                                                "upstream_request_id": emulator.calls(DELETE)[0]["request_id"]}
 
 
@@ -161,7 +162,8 @@ def test_cts_delete_user_revokes_and_verifies(emulator, context, capsys):
     out = capsys.readouterr().out
     assert {line["correlation_id"] for line in log_lines(out)} == {event["cts"]["trace_id"]}
     audit = [line for line in log_lines(out) if line["event"] == "revocation"]
-    assert len(audit) == 1 and audit[0]["targets"] == [{"user_id": user_id}] and audit[0]["user_id"] == user_id
+    assert len(audit) == 1 and audit[0]["user_id"] == user_id
+    assert audit[0]["targets"] == [{"user_id": user_id, "region": REGION, "project_id": PROJECT}]
     assert audit[0]["outcome"] == "deleted" and audit[0]["upstream_request_id"]
 
 
@@ -247,14 +249,24 @@ def test_async_trigger_raises_on_transient_failure(emulator, context):
     assert len(emulator.calls(DELETE)) == 2
 
 
-def test_async_trigger_reports_permanent_failure_without_raising(emulator, context):
+def test_async_trigger_reports_permanent_failure_without_retry_help(emulator, context):
+    seed(emulator, "u-1")
+    emulator.inject(DELETE, status=400, times=None, body={"error_code": "ModelArts.0001", "error_msg": "bad"})
+    event = reference_event("timer.json")
+    event["user_event"] = json.dumps({"user_id": "u-1"})
+    result = fn.handler(event, context())
+    assert result["status"] == "failed" and result["targets"][0]["status"] == "failed"
+    assert result["items"][0]["error_code"] == "ModelArts.0001" and result["items"][0]["retryable"] is False
+
+
+def test_async_trigger_raises_a_denied_target_to_the_failure_destination(emulator, context):
     seed(emulator, "u-1")
     emulator.inject(DELETE, status=403, times=None, body={"error_code": "ModelArts.0001", "error_msg": "denied"})
     event = reference_event("timer.json")
     event["user_event"] = json.dumps({"user_id": "u-1"})
-    result = fn.handler(event, context())
-    assert result["status"] == "failed"
-    assert result["items"][0]["error_code"] == "ModelArts.0001" and result["items"][0]["retryable"] is False
+    with pytest.raises(PermissionDenied, match=f"cn-north-4/{PROJECT} lacks modelarts:authorization:delete"):
+        fn.handler(event, context())
+    assert len(emulator.calls(DELETE)) == 1  # a 403 is not retried within the invocation
 
 
 def test_missing_region_is_a_configuration_error(emulator, context):

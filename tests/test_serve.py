@@ -17,9 +17,9 @@ from fgrevoke.testkit import Background, run_command
 pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
 
 
-def http(method, url, body=None):
+def http(method, url, body=None, headers=None):
     request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(), method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **(headers or {})})
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never a proxy
     try:
         with opener.open(request, timeout=30) as response:
@@ -57,6 +57,28 @@ def test_the_functions_own_errors_come_back_as_http(served):
     assert status == 400 and body["error_code"] == "FGR.InvalidRequest"
     status, body = http("POST", f"{served.url}/nowhere", {})
     assert status == 404 and "/modelarts_delete_authorizations" in body["error_msg"]
+
+
+def test_a_web_page_cannot_make_it_revoke(served):
+    """A page the developer opens posts to it (CSRF), or rebinds its own name to 127.0.0.1 (DNS rebinding):
+    refused with 403 before the function runs, so the person is still there for a request of its own."""
+    target = f"{served.url}/modelarts_delete_authorizations?user_id=0b8d4c6f1a2e4f3b9c7d6e5f4a3b2c1d"
+    for headers, code in (({"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"},
+                           "FGR.CrossSiteRequest"),
+                          ({"Host": "attacker.example:3000"}, "FGR.ForeignHost")):
+        status, body = http("DELETE", target, headers=headers)
+        assert status == 403 and body["error_code"] == code
+    status, body = http("DELETE", target)
+    assert status == 200 and body["items"][0]["outcome"] == "deleted", "the refused requests revoked nothing"
+
+
+def test_a_malformed_content_length_is_400(served):
+    host, port = served.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(f"POST /modelarts_delete_authorizations HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                           "Content-Length: -1\r\n\r\n".encode())
+        answer = connection.makefile("rb").read()  # the server closes the connection after its answer
+    assert answer.startswith(b"HTTP/1.1 400 ") and b'"error_code": "FGR.BadRequestBody"' in answer
 
 
 def test_a_real_endpoint_needs_yes(tmp_path):

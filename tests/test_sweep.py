@@ -76,8 +76,8 @@ def test_the_users_listing_is_read_after_the_grants_listing(emulator, context):
 def test_a_dry_run_reports_would_delete_and_sends_nothing(emulator, context):
     people(emulator, [f"u-{i}" for i in range(9)], ["u-gone"])
     result = modelarts.handler({"sweep": {}, "dry_run": True}, context())
-    assert items(result)["u-gone"] == {"user_id": "u-gone", "outcome": "would_delete",
-                                       "decided_by": "IAM KeystoneListUsers"}
+    assert items(result)["u-gone"] == {"user_id": "u-gone", "outcome": "would_delete", "region": "cn-north-4",
+                                       "project_id": PROJECT, "decided_by": "IAM KeystoneListUsers"}
     assert result["dry_run"] and not emulator.calls(DELETE)
 
 
@@ -263,9 +263,10 @@ def test_workspaceapp_skips_what_it_cannot_judge(emulator, context):
     workspace_people(emulator, [f"u{i}" for i in range(9)], [])
     app = emulator.workspaceapp
     app.grant(PROJECT, "g-1", "nameless-group", "USER_GROUP", age_hours=OLD)
-    app.authorizations[PROJECT][("g-1", "nameless-group", "USER_GROUP")]["account_id"] = ""
     app.grant(PROJECT, "g-1", "one-app", age_hours=OLD)
-    app.authorizations[PROJECT][("g-1", "one-app", "USER")]["authorization_type"] = "APP"
+    entries = {entry["account"]: entry for entry in app.authorizations[PROJECT].values()}
+    entries["nameless-group"]["account_id"] = ""
+    entries["one-app"]["authorization_type"] = "APP"
     result = workspaceapp.handler({"sweep": {}}, context())
     reasons = {key[1]: item["reason"] for key, item in pairs(result).items()}
     assert "without account_id" in reasons["nameless-group"] and "authorization_type 'APP'" in reasons["one-app"]
@@ -293,8 +294,8 @@ def test_workspaceapp_dry_run(emulator, context):
     workspace_people(emulator, [f"u{i}" for i in range(9)], [], orphans=["leaver"], app_groups=("g-1",))
     result = workspaceapp.handler({"sweep": {}}, context(DRY_RUN="true"))
     assert json.loads(json.dumps(result["items"])) == [
-        {"app_group_id": "g-1", "account": "leaver", "account_type": "USER", "outcome": "would_delete",
-         "decided_by": "Workspace ListUsers"}]
+        {"app_group_id": "g-1", "account": "leaver", "account_type": "USER", "region": "cn-north-4",
+         "project_id": PROJECT, "outcome": "would_delete", "decided_by": "Workspace ListUsers"}]
     assert not emulator.calls(REMOVE)
 
 

@@ -109,7 +109,8 @@ def test_workspaceapp_never_removes_a_user_of_any_page_and_a_short_listing_remov
     for index in granted:
         emulator.workspaceapp.grant(PROJECT, "g-1", f"user{index:03d}", age_hours=48)
     if short_page:  # a page that lacks what the total promises
-        emulator.inject("workspace.list_users", status=200, body={"users": [], "total_count": max(users, 1)})
+        emulator.inject("workspace.list_users", status=200, body={"users": [], "total_count": max(users, 1)},
+                        times=None)
     result = workspaceapp.handler({"sweep": {}}, make_context(**limits))
     removed = {account["account"] for call in emulator.calls(REMOVE) for account in call["body"]["accounts"]}
     assert not removed & set(names), "removed a Workspace user that a page of the listing holds"

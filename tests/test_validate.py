@@ -186,3 +186,17 @@ def test_a_protected_list_entry_the_function_would_refuse_is_named():
     assert lines == [
         f"Resources.{MODELARTS}.Properties.Environment.Variables.PROTECTED_USER_IDS: setting PROTECTED_USER_IDS[1] is "
         "not a valid id: use letters, digits, '-', '_' and '.' (at most 128, no spaces or control characters)"]
+
+
+@pytest.mark.parametrize("targets, says", [
+    ("cn-north-4", "TARGETS: setting TARGETS[0] is not one of region/project_id"),
+    ("cn-north-4/p1,xx-nowhere-9/*", "TARGETS: no SDK region table knows 'xx-nowhere-9'"),
+])
+def test_the_targets_parameter_is_checked(targets, says):
+    lines = errors_of(validate("--param", f"Targets={targets}"))
+    assert len(lines) == 3 and all(says in line for line in lines), lines
+
+
+def test_member_accounts_need_assume_agency_in_the_agency_policy():
+    lines = errors_of(validate("--param", "Targets=0123abcd:OrgAccess@cn-north-4/*"))
+    assert len(lines) == 3 and all("does not allow sts:agencies:assume" in line for line in lines), lines

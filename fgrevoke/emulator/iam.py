@@ -18,7 +18,7 @@ Reading where a listing may be incomplete (``READINGS``; set ``reading`` per tes
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
@@ -109,7 +109,7 @@ class Iam(EmulatedService):
                      "links": {"self": f"{IAM_BASE}/v3/projects/{project.project_id}"}}
                     for project in sorted(self._directory.of(account), key=lambda p: (p.name, p.project_id))]
         if projects:
-            built_in = hashlib.md5(f"{account}:{BUILT_IN}".encode()).hexdigest()  # noqa: S324 - an id, not a secret
+            built_in = uuid.uuid5(uuid.NAMESPACE_OID, f"{account}:{BUILT_IN}").hex
             projects.append({"id": built_in, "name": BUILT_IN, "domain_id": account, "enabled": True,
                              "is_domain": False, "parent_id": account, "description": "",
                              "links": {"self": f"{IAM_BASE}/v3/projects/{built_in}"}})

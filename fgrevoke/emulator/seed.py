@@ -1,26 +1,40 @@
 """Initial state and faults for a standalone or embedded emulator, from files and command lines.
 
-A seed is a JSON object (or a list of them, one per project)::
+A seed is a JSON object, or a list of them, one per project; ``docs/examples/seed.json`` uses every field and a
+test runs it::
 
-    {"project_id": "0f1e…",
-     "modelarts": {"authorizations": ["u-alice", {"user_id": "u-bob", "user_name": "bob"}]},
-     "workspace": {"policies": [{"policy_id": "policy-1", "access_control_type": "IP_WHITE_LIST",
-                                 "is_enable": false, "age_days": 120}]},
-     "workspaceapp": {"groups": [{"id": "7001", "name": "apps-1"}],
-                      "authorizations": [{"app_group_id": "7001", "account": "alice"}]}}
+    [{"project_id": "0f1e…", "region": "cn-north-4",
+      "modelarts": {"authorizations": ["u-alice", {"user_id": "u-bob", "user_name": "bob"}]},
+      "workspace": {"policies": [{"policy_id": "policy-1", "access_control_type": "IP_WHITE_LIST",
+                                  "is_enable": false, "age_days": 120}]},
+      "workspaceapp": {"groups": [{"id": "7001", "name": "apps-1"}],
+                       "authorizations": [{"app_group_id": "7001", "account": "alice"}]},
+      "iam": {"users": [{"id": "u-alice", "name": "alice"}]}},
+     {"project_id": "1a2b…", "region": "ap-southeast-1", "account_id": "0c1d…",
+      "iam": {"agencies": [{"name": "fgrevoke_member", "trusts": "e51d…"}]}}]
+
+``region`` makes the project one the emulator knows: it belongs to ``account_id`` (default: the account every key
+signs for unless told otherwise, ``accounts.DEFAULT_ACCOUNT``) and to that region, IAM KeystoneListAuthProjects
+lists it, and a request from another account or to another region's endpoint is refused. The first project of a
+region in an account is the region's own, the next ones its sub-projects (``name`` overrides). Without ``region``
+(a seed written before regions existed) the project is served wherever it is asked for. ``iam`` holds the account's
+users (KeystoneListUsers, ListUsersV5) and agencies (STS AssumeAgency; ``trusts``: the account allowed to assume it,
+default the default account).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from fgrevoke import user_files
+from fgrevoke.emulator.accounts import DEFAULT_ACCOUNT
 from fgrevoke.emulator.server import Emulator, Fault
 from fgrevoke.errors import UsageError
 
 EXAMPLE_PROJECT = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-SECTIONS = {"project_id", "modelarts", "workspace", "workspaceapp"}
+EXAMPLE_FILE = "docs/examples/seed.json"  # every field, runnable: docs/local-development.md shows how
+SECTIONS = {"project_id", "region", "account_id", "name", "modelarts", "workspace", "workspaceapp", "iam"}
 WHITELIST = "IP_WHITE_LIST"
 
 
@@ -45,27 +59,48 @@ def example(project_id: str = EXAMPLE_PROJECT) -> Dict[str, Any]:
 
 def read(path: Path) -> List[Dict[str, Any]]:
     """The seed file's projects; a missing or malformed file is a usage error naming the place."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"--seed {path}: {error.strerror or error}") from None
-    except ValueError as error:
-        raise UsageError(f"--seed {path} is not JSON: {error}") from None
+    document = user_files.read_json(path, "--seed", f"; an example: {EXAMPLE_FILE}")
     projects = document if isinstance(document, list) else [document]
     for index, project in enumerate(projects):
         where = f"{path}[{index}]" if isinstance(document, list) else str(path)
         if not isinstance(project, dict):
-            raise UsageError(f"{where}: a seed is a JSON object with project_id, modelarts, workspace, workspaceapp")
+            raise UsageError(f"{where}: a seed is a JSON object with {', '.join(sorted(SECTIONS))}")
         unknown = sorted(set(project) - SECTIONS)
         if unknown:
             raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)}; a seed has {', '.join(sorted(SECTIONS))}")
         _text(project, "project_id", where)
+        for name in ("region", "account_id", "name"):
+            if name in project:
+                _text(project, name, where)
+        if "region" not in project and ("account_id" in project or "name" in project):
+            raise UsageError(f"{where}: account_id and name need the project's region")
     return projects
+
+
+def regions(projects: List[Dict[str, Any]]) -> List[str]:
+    """The regions the seed's projects name, in order of first mention."""
+    return list(dict.fromkeys(str(project["region"]) for project in projects if project.get("region")))
 
 
 def apply(emulator: Emulator, project: Dict[str, Any], where: str = "seed") -> None:
     """Create what ``project`` lists in the emulator; an entry it cannot use is a usage error naming it."""
     project_id = _text(project, "project_id", where)
+    account_id = project.get("account_id") and _text(project, "account_id", where)
+    if project.get("region"):
+        emulator.add_project(_text(project, "region", where), project_id, account_id,
+                             project.get("name") and _text(project, "name", where))
+    iam = _section(project, "iam", ("users", "agencies"), where)
+    for index, entry in enumerate(_list(iam, "users", f"{where}.iam")):
+        at = f"{where}.iam.users[{index}]"
+        user = _object(entry, at, ("id", "name", "enabled"))
+        if not isinstance(user.get("enabled", True), bool):
+            raise UsageError(f"{at}.enabled must be true or false")
+        emulator.iam.seed_user(account_id, _text(user, "id", at), _text(user, "name", at), user.get("enabled", True))
+    for index, entry in enumerate(_list(iam, "agencies", f"{where}.iam")):
+        at = f"{where}.iam.agencies[{index}]"
+        agency = _object(entry, at, ("name", "trusts"))
+        emulator.sts.add_agency(account_id or DEFAULT_ACCOUNT, _text(agency, "name", at),
+                                agency.get("trusts") and _text(agency, "trusts", at))
     modelarts = _section(project, "modelarts", ("authorizations",), where)
     for index, entry in enumerate(_list(modelarts, "authorizations", f"{where}.modelarts")):
         at = f"{where}.modelarts.authorizations[{index}]"

@@ -32,7 +32,9 @@ from fgrevoke.emulator.service import EmulatedService, Reply, Request, Route, Se
 MAX_GROUPS, MAX_ACCOUNTS = 10, 50  # [API] BatchDeleteAppGroupAuthorization; [TF] resource lines 135-152
 READINGS = {"account_filter": ("exact", "contains"), "unknown_group": ("400", "404", "ignored"),
             "domain": ("ignored", "matched")}
-Key = Tuple[str, str, str]  # (app group id, account name, account type)
+# (app group id, account name, account type, domain (any case), user group id): two users of one name in
+# two domains, or two user groups named alike, are two authorizations ([SDK] account_info.py: id, domain).
+Key = Tuple[str, str, str, str, str]
 GROUPS = "/v1/{project_id}/app-groups"
 
 
@@ -73,19 +75,27 @@ class WorkspaceApp(EmulatedService):
         """``account_id``: a user group's id ([SDK] ``authorization.py``: account_id is the user or group id);
         ``create_at`` is ``age_hours`` ago."""
         entries = self.authorizations.setdefault(project_id, {})
-        if (group_id, account, account_type) in entries:
+        key = _key(group_id, account, account_type, domain, account_id)
+        if key in entries:
             return
         group = self.groups.get(project_id, {}).get(group_id, {})
-        entries[(group_id, account, account_type)] = {  # [SDK] authorization.py, [API] ListAppGroupAuthorization
+        entries[key] = {  # [SDK] authorization.py, [API] ListAppGroupAuthorization
             "id": uuid.uuid4().hex, "account_id": account_id or uuid.uuid5(uuid.NAMESPACE_DNS, account).hex,
             "account": account, "app_id": "", "app_name": "", "app_group_id": group_id,
             "app_group_name": group.get("name", ""), "authorization_type": "APP_GROUP",
             "account_type": account_type, "platform_type": "LOCAL", "domain": domain,
             "create_at": _now(timedelta(hours=age_hours))}
-        self._by_name.setdefault(project_id, {}).setdefault(account, set()).add((group_id, account, account_type))
+        self._by_name.setdefault(project_id, {}).setdefault(account, set()).add(key)
+
+    def revoke(self, project_id: str, group_id: str, account: str) -> None:
+        """Another revocation removes every authorization of ``account`` in the group (e.g. between two pages)."""
+        entries = self.authorizations.get(project_id, {})
+        for key in [key for key in self._by_name.get(project_id, {}).get(account, ()) if key[0] == group_id]:
+            entries.pop(key, None)
+            self._by_name[project_id][account].discard(key)
 
     def pairs(self, project_id: str) -> set:
-        return {(group, account) for group, account, _type in self.authorizations.get(project_id, {})}
+        return {(key[0], key[1]) for key in self.authorizations.get(project_id, {})}
 
     # -- routes ----------------------------------------------------------------------------
     def create_group(self, request: Request) -> Reply:
@@ -157,7 +167,7 @@ class WorkspaceApp(EmulatedService):
                 continue
             for account in accounts:
                 candidates = user_groups if account["account_type"] == "USER_GROUP" else \
-                    [(group, account["account"], "USER")]
+                    sorted(self._by_name.get(request.project_id, {}).get(account["account"], ()))
                 for key in candidates:
                     if key[0] == group and key in entries and self._matches(entries[key], account):
                         del entries[key]
@@ -188,6 +198,11 @@ class WorkspaceApp(EmulatedService):
                     account.get("account_type") not in ("USER", "USER_GROUP"):
                 raise self.bad_request("each account needs account and account_type USER|USER_GROUP")
         return groups, accounts
+
+
+def _key(group_id: str, account: str, account_type: str, domain: str, account_id: Optional[str]) -> Key:
+    return group_id, account, account_type, domain.casefold(), (account_id or "") if account_type == "USER_GROUP" \
+        else ""
 
 
 def _now(ago: timedelta = timedelta()) -> str:

@@ -58,6 +58,7 @@ def revoke(invocation: runtime.Invocation) -> Report:
         return swept
     protected = fields.folded(MANIFEST.value("PROTECTED_USER_IDS", invocation.source))
     user_ids, verify = _request(invocation)
+    verify = verify or invocation.checks_after
     report = invocation.report()
     if any(everyone(user_id) for user_id in user_ids):
         _guard_everyone(invocation, user_ids[0], protected)
@@ -79,7 +80,7 @@ def revoke(invocation: runtime.Invocation) -> Report:
         targets, invocation.settings.max_concurrency)
     invocation.reconcile(outcomes, lambda item: item.target["user_id"], lambda: _holders(authorized()))
     if verify:  # after reconcile: what verify finds is remaining access, not a transport failure
-        _verify(outcomes, authorized)
+        _verify(outcomes, authorized, required=invocation.checks_after)
     report.items.extend(outcomes)
     return report
 
@@ -161,14 +162,22 @@ def _preview(targets: List[str], authorized: Callable[[], Entries]) -> List[Outc
             for user_id in targets]
 
 
-def _verify(outcomes: List[Outcome], authorized: Callable[[], Entries]) -> None:
-    """Report access that is still there after the deletions (GetAuthorizations)."""
+def _verify(outcomes: List[Outcome], authorized: Callable[[], Entries], required: bool = False) -> None:
+    """Report access that is still there after the deletions (GetAuthorizations). ``required`` (an
+    offboarding): without the listing after, nothing counts as gone."""
     try:
         entries = authorized()
     except retry.UpstreamCallFailed as failure:
         for item in outcomes:
-            if item.outcome != FAILED:
+            if item.outcome == FAILED:
+                continue
+            if not required:
                 item.reason = f"not verified: GetAuthorizations failed with {failure.error.error_code}"
+                continue
+            item.outcome, item.error_code, item.transient = FAILED, failure.error.error_code, failure.error.transient
+            item.upstream_status = failure.error.status_code
+            item.error_msg = ("an offboarding checks afterwards, and GetAuthorizations failed: it cannot be told "
+                              f"that the access is gone ({failure.error.error_msg})")
         return
     held = _holders(entries)
     for item in outcomes:

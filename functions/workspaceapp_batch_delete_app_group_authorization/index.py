@@ -32,7 +32,16 @@ from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
 from shared.errors import ConfigurationError, InvalidRequest, PayloadTooLarge
-from shared.outcomes import ALREADY_ABSENT, FAILED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report, TargetState
+from shared.outcomes import (
+    ALREADY_ABSENT,
+    DELETED,
+    FAILED,
+    SKIPPED_PROTECTED,
+    WOULD_DELETE,
+    Outcome,
+    Report,
+    TargetState,
+)
 from shared.settings import SettingsSource
 
 MANIFEST = manifest.beside(__file__)  # its operation, actions, settings and their defaults
@@ -48,6 +57,7 @@ ACCOUNT_FIELDS = ("id", "account", "account_type", "domain", "email", "telephone
 REQUEST_FIELDS = ("app_group_ids", "accounts", "user_name", "domain", "users", "dry_run", "project_id")
 MAPPING_SETTING = "WORKSPACE_ACCOUNT_MAPPING"
 Groups = Tuple[str, ...]
+Identity = Tuple[str, str, str, str]  # (account_type, user name, its domain (any case), user group id)
 
 # The SDK turns each listing entry's create_at into a datetime with python-dateutil, which it does not
 # require: where it is absent, every entry retries the failed import (a sys.path search, ~0.2 ms).
@@ -75,8 +85,8 @@ class Account(NamedTuple):
         return self.info["account_type"]
 
     @property
-    def key(self) -> Tuple[str, str]:
-        return self.kind, self.name
+    def key(self) -> "Identity":
+        return _identity(_target("", self))
 
 
 class Mapping(NamedTuple):
@@ -163,11 +173,39 @@ def revoke(invocation: runtime.Invocation) -> Report:
     results = bounded_map(partial(_remove, invocation, client), calls, invocation.settings.max_concurrency)
     _resend_without_missing_groups(invocation, client, calls, results)
     outcomes = [outcome for result in results for outcome in result]
-    invocation.reconcile(outcomes, lambda item: (item.target["app_group_id"], item.target["account_type"],
-                                                 item.target["account"]),
+    invocation.reconcile(outcomes, lambda item: (item.target["app_group_id"], _identity(item.target)),
                          partial(_remaining_pairs, invocation, client, kept, outcomes))
+    if invocation.checks_after:
+        _check_after(invocation, client, kept, outcomes)
     report.items.extend(outcomes)
     return report
+
+
+def _check_after(invocation: runtime.Invocation, client: Any, accounts: Sequence[Account],
+                 outcomes: List[Outcome]) -> None:
+    """An offboarding lists each person again: a removal answers 200 whether or not anything changed, so
+    ``deleted`` means listed before and absent after; a pair still listed, or unreadable, is ``failed``."""
+    removed = {_identity(item.target) for item in outcomes if item.outcome == DELETED}
+    for account in accounts:
+        if account.key not in removed:
+            continue
+        try:
+            still: Optional[Set[str]] = set(_groups_of(invocation, client, account))
+            problem = None
+        except retry.UpstreamCallFailed as failure:
+            still, problem = None, failure.error
+        for item in outcomes:
+            if item.outcome != DELETED or _identity(item.target) != account.key:
+                continue
+            if problem is not None:
+                item.outcome, item.error_code, item.transient = FAILED, problem.error_code, True
+                item.upstream_status = problem.status_code
+                item.error_msg = ("the removal answered 200, but the listing after it could not be read, so it "
+                                  f"cannot be told that the access is gone: {problem.error_msg}")
+            elif still is not None and item.target["app_group_id"] in still:
+                item.outcome, item.error_code, item.transient = FAILED, "FGR.StillAuthorized", True
+                item.error_msg = ("the removal answered 200, but ListAppGroupAuthorization still lists this pair "
+                                  "afterwards: the access remains")
 
 
 class Holding(NamedTuple):
@@ -207,8 +245,10 @@ def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) ->
     sdk = WORKSPACEAPP.sdk()
 
     def page(offset: int) -> Any:
-        request = sdk.ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, account=account.name,
-                                                       account_type=account.kind)
+        # A user group is its id (filtered exactly, [SDK] list_app_group_authorization_request.py); a user its name.
+        who = {"account_id": account.info["id"]} if account.kind == "USER_GROUP" else {"account": account.name}
+        request = sdk.ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, account_type=account.kind,
+                                                       **who)
         return invocation.read(partial(client.list_app_group_authorization, request),
                                operation="workspaceapp.list_app_group_authorization")
 
@@ -221,13 +261,16 @@ def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) ->
 def _same_account(entry: Dict[str, Any], account: Account) -> bool:
     """The listing's ``account`` filter may match by substring: keep this account's own entries only.
 
-    A user group is its id (the entry's ``account_id``) when the entry shows one; a user named with a
-    domain is not the same person as a user of that name in another domain.
+    A user group is its id (the entry's ``account_id``; by name only where the entry shows no id); a
+    user named with a domain is not the same person as a user of that name in another domain.
     """
-    if entry.get("account") != account.name or entry.get("account_type") != account.kind:
+    if entry.get("account_type") != account.kind:
         return False
     if account.kind == "USER_GROUP":
-        return entry.get("account_id") in (None, "", account.info["id"])
+        return entry.get("account_id") == account.info["id"] or (
+            entry.get("account_id") in (None, "") and entry.get("account") == account.name)
+    if entry.get("account") != account.name:
+        return False
     domain = account.info.get("domain")
     return not (domain and entry.get("domain") and str(entry["domain"]).casefold() != domain.casefold())
 
@@ -290,10 +333,10 @@ def _existing_groups(invocation: runtime.Invocation, client: Any) -> Set[str]:
 
 
 def _remaining_pairs(invocation: runtime.Invocation, client: Any, accounts: Sequence[Account],
-                     outcomes: List[Outcome]) -> Set[Tuple[str, str, str]]:
-    """(group, type, account) pairs that still exist, for the accounts of failed pairs."""
-    failed = {(item.target["account_type"], item.target["account"]) for item in outcomes if item.outcome == FAILED}
-    return {(group, account.kind, account.name) for account in accounts if account.key in failed
+                     outcomes: List[Outcome]) -> Set[Tuple[str, Identity]]:
+    """(group, account identity) pairs that still exist, for the accounts of failed pairs."""
+    failed = {_identity(item.target) for item in outcomes if item.outcome == FAILED}
+    return {(group, account.key) for account in accounts if account.key in failed
             for group in _groups_of(invocation, client, account)}
 
 
@@ -351,15 +394,19 @@ def _accounts(payload: Dict[str, Any]) -> List[Account]:
         return [_person(payload, "")]
     if "users" in payload:
         people = fields.string_list(payload, "users", allow_empty=True) or []  # nobody left today
-        return _unique([_person(person, f"users[{index}]") for index, person in enumerate(people)])
+        domain = fields.name(payload["domain"], "domain") if payload.get("domain") is not None else None
+        return _unique([_person(person, f"users[{index}]", domain) for index, person in enumerate(people)])
     if "domain" in payload:
-        raise InvalidRequest('"domain" goes with "user_name"; inside "accounts" give it per account', field="domain")
+        raise InvalidRequest('"domain" goes with "user_name" or "users"; inside "accounts" give it per account',
+                             field="domain")
     entries = fields.string_list(payload, "accounts", allow_empty=True) or []  # 0 accounts: 0 calls
     return _unique([_account(entry, f"accounts[{index}]") for index, entry in enumerate(entries)])
 
 
-def _person(person: Any, where: str) -> Account:
-    """A person who left: ``{"user_name": ..., "domain": ...}`` -> a USER account."""
+def _person(person: Any, where: str, domain: Optional[str] = None) -> Account:
+    """A person who left: ``{"user_name": ..., "domain": ...}`` -> a USER account.
+
+    ``domain``: the request's own ``domain`` beside ``users``, for each person who names none."""
     prefix = f"{where}." if where else ""
     if not isinstance(person, dict):
         raise InvalidRequest(f"{where} must be an object with user_name and optional domain", field=where)
@@ -368,6 +415,8 @@ def _person(person: Any, where: str) -> Account:
     info = {"account": fields.name(person.get("user_name"), prefix + "user_name"), "account_type": "USER"}
     if person.get("domain") is not None:
         info["domain"] = fields.name(person["domain"], prefix + "domain")
+    elif domain is not None:
+        info["domain"] = domain
     return Account(info)
 
 
@@ -395,14 +444,25 @@ def _account(entry: Any, where: str) -> Account:
 
 
 def _unique(accounts: List[Account]) -> List[Account]:
-    seen: Dict[Tuple[str, str], Account] = {}
+    """One target per identity: a name in two domains, or two user groups named alike, are two."""
+    seen: Dict[Identity, Account] = {}
     for account in accounts:
         seen.setdefault(account.key, account)
     return list(seen.values())
 
 
 def _target(group: str, account: Account) -> Dict[str, Any]:
-    return {"app_group_id": group, "account": account.name, "account_type": account.kind}
+    """The pair an item names: a domain, when given, and a user group's id are part of who the account is."""
+    target = {"app_group_id": group, "account": account.name, "account_type": account.kind}
+    target.update((key, account.info[key]) for key in ("domain", "id") if key in account.info)
+    return target
+
+
+def _identity(target: Dict[str, Any]) -> Identity:
+    """A user is its name in its domain (any case); a user group is its id, whatever name it is given."""
+    if target["account_type"] == "USER_GROUP":
+        return "USER_GROUP", "", "", str(target["id"])
+    return "USER", target["account"], str(target.get("domain", "")).casefold(), ""
 
 
 def _outcome(group: str, account: Account, outcome: TargetState, reason: Optional[str] = None) -> Outcome:

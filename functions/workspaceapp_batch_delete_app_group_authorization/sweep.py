@@ -52,7 +52,7 @@ def run(invocation: runtime.Invocation, removal: Removal) -> Report:
 def grant(entry: Dict[str, Any], protected: AbstractSet[str]) -> rules.Grant:
     """How the sweep judges one ListAppGroupAuthorization entry."""
     group, account, kind = entry.get("app_group_id"), entry.get("account"), entry.get("account_type")
-    target = {"app_group_id": group, "account": account, "account_type": kind}
+    target: Dict[str, Any] = {"app_group_id": group, "account": account, "account_type": kind}
     if not _text(group) or not _text(account):
         return rules.Grant(target, skipped="the entry has no app_group_id or account: a removal could not name it")
     if entry.get("authorization_type") not in (None, "APP_GROUP"):
@@ -71,6 +71,7 @@ def grant(entry: Dict[str, Any], protected: AbstractSet[str]) -> rules.Grant:
                                            "nor removed by id")
     else:
         return rules.Grant(target, skipped=f"account_type {kind!r}: neither a Workspace user nor a user group")
+    target.update((key, info[key]) for key in ("domain", "id") if key in info)  # as the handler names a pair
     created = epoch_seconds(entry.get("create_at"))
     return rules.Grant(target, holder=holder, listing=decided_by, created=created,
                        age_unknown=None if created is not None else f"create_at {entry.get('create_at')!r}",
