@@ -23,7 +23,7 @@ TEMPLATE_SPECS = template.functions(template.load())
 RUNTIME = RUNNING if f"Python{RUNNING}" in validate.RUNTIMES else TEMPLATE_SPECS[0].python_version
 SPECS = {spec.folder: template.FunctionSpec(spec.resource, {**spec.properties, "Runtime": f"Python{RUNTIME}"})
          for spec in TEMPLATE_SPECS}
-OTHER_SDKS = {"huaweicloudsdkmodelarts", "huaweicloudsdkworkspace", "huaweicloudsdkworkspaceapp", "huaweicloudsdkiam"}
+OTHER_SDKS = {"huaweicloudsdkmodelarts", "huaweicloudsdkworkspace", "huaweicloudsdkworkspaceapp"}
 
 
 @pytest.fixture(scope="module")
