@@ -327,3 +327,13 @@ def test_a_grants_age_is_read_from_either_services_time_field(value, seconds):
     from shared.timestamps import epoch_seconds
 
     assert epoch_seconds(value) == seconds
+
+
+def test_workspaceapp_a_removal_that_answers_200_but_removes_nothing_is_failed(emulator, context):
+    """The service answers 200 whatever it did: the sweep lists again, and a pair still there is not deleted."""
+    workspace_people(emulator, [f"u{i}" for i in range(9)], [], orphans=["leaver"], app_groups=("g-1",))
+    emulator.inject(REMOVE, status=200, body={}, times=None)  # answered, not served
+    result = workspaceapp.handler({"sweep": {}}, context())
+    [item] = result["items"]
+    assert (item["outcome"], item["error_code"], item["retryable"]) == ("failed", "FGR.StillAuthorized", True)
+    assert len(emulator.calls(APP_GRANTS)) == 2  # before, and after the removal

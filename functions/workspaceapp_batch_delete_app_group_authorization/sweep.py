@@ -7,7 +7,8 @@ project (Workspace ListUsers, every page, by ``user_name``), a ``USER_GROUP`` is
 (ListUserGroups, every page, by the entry's ``account_id``). Per-application grants, other account
 types and entries without the fields a removal needs are ``skipped`` with the reason. Removal is
 today's: BatchDeleteAppGroupAuthorization in the fewest calls (10 groups x 50 accounts), groups deleted
-meanwhile found by ListAppGroup, and a fresh listing to reconcile failures.
+meanwhile found by ListAppGroup, a fresh listing to reconcile failures, and, since a removal answers 200
+whether or not anything changed, one more listing afterwards that shows each ``deleted`` pair gone.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from __future__ import annotations
 from functools import partial
 from typing import AbstractSet, Any, Callable, Dict, List, Mapping, NamedTuple, Set, Tuple
 
-from shared import fields, listing, manifest, runtime
+from shared import fields, listing, manifest, retry, runtime
 from shared import sweep as rules
 from shared.batching import grid
 from shared.clients import WORKSPACE, WORKSPACEAPP, unparsed
 from shared.concurrency import bounded_map
-from shared.outcomes import Outcome, Report
+from shared.errors import ErrorCode
+from shared.outcomes import DELETED, FAILED, Outcome, Report
 from shared.timestamps import epoch_seconds
 
 MANIFEST = manifest.beside(__file__)
@@ -134,7 +136,30 @@ def _revoke(invocation: runtime.Invocation, client: Any, removal: Removal, orpha
     outcomes = [outcome for result in results for outcome in result]
     invocation.reconcile(outcomes, lambda item: _pair(item.target),
                          lambda: {_pair(entry) for entry in _authorizations(invocation, client)})
+    _check_after(invocation, client, outcomes)
     return outcomes
+
+
+def _check_after(invocation: runtime.Invocation, client: Any, outcomes: List[Outcome]) -> None:
+    """A removal answers 200 whether or not anything changed, so the sweep lists the grants once more (as an
+    offboarding lists the person): ``deleted`` means listed before and absent after; a pair still listed, or a
+    listing that cannot be read, is ``failed`` (retryable)."""
+    removed = [item for item in outcomes if item.outcome == DELETED]
+    if not removed:
+        return
+    try:
+        still = {_pair(entry) for entry in _authorizations(invocation, client)}
+    except retry.UpstreamCallFailed as failure:
+        for item in removed:
+            item.outcome, item.error_code, item.transient = FAILED, failure.error.error_code, True
+            item.error_msg = ("the removal answered 200, but the listing after it could not be read, so it cannot "
+                              f"be told that the access is gone: {failure.error.error_msg}")
+        return
+    for item in removed:
+        if _pair(item.target) in still:
+            item.outcome, item.error_code, item.transient = FAILED, ErrorCode.STILL_AUTHORIZED, True
+            item.error_msg = ("the removal answered 200, but ListAppGroupAuthorization still lists this pair "
+                              "afterwards: the access remains")
 
 
 def _pair(entry: Mapping[str, Any]) -> Tuple[str, str, str]:
