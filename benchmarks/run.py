@@ -219,6 +219,63 @@ def bulk_by_group(emulator: Emulator, groups: int = 25, accounts: int = 1000, la
             "wall_s": result["wall_s"], "ideal_s": round(ideal_s, 3), "ratio": round(result["wall_s"] / ideal_s, 2)}
 
 
+# -- the daily sweep ---------------------------------------------------------------------------------
+SWEEP_ROUTES = ("modelarts.get_authorizations", "iam.keystone_list_users", "modelarts.delete_authorizations")
+
+
+def sweep(emulator: Emulator, grants: int = 10_000, users: int = 10_000, orphans: int = 50, latency: float = 0.05,
+          concurrency: int = 4) -> Dict[str, Any]:
+    """A ModelArts sweep of ``grants`` authorizations against ``users`` IAM users, ``orphans`` of them held by
+    people IAM no longer knows (SWEEP_MAX_COUNT's default, so the breaker lets them through). Every call
+    takes ``latency``. In a child process: its peak RSS is the sweep's own, not the emulator's.
+
+    The floor is every listing page (GetAuthorizations pages of 1000, one KeystoneListUsers) plus one
+    deletion per orphan; the ideal wall is the pages one after another, then the deletions ``concurrency``
+    at a time. The sweep's own CPU time (the child's) says how much of wall - ideal is its work rather than the
+    emulator's or this machine's other load.
+    """
+    emulator.reset()
+    for index in range(users):
+        emulator.iam.seed_user(None, f"u-{index:05d}", f"user{index:05d}")
+    for index in range(grants - orphans):
+        emulator.modelarts.seed(PROJECT, f"u-{index:05d}", age_hours=72)
+    for index in range(orphans):
+        emulator.modelarts.seed(PROJECT, f"u-gone-{index:03d}", age_hours=72)
+    for route in SWEEP_ROUTES:
+        emulator.inject(route, latency=latency, times=None)
+    env = dict(os.environ, BENCH_AK=AK, BENCH_SK=SK, BENCH_TOKEN=TOKEN, NO_PROXY="127.0.0.1,localhost",
+               BENCH_SETTINGS=json.dumps(dict(SETTINGS, MAX_CONCURRENCY=str(concurrency))))
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sweep_child.py")], env=env,
+                          capture_output=True, text=True, check=False)
+    emulator.clear_faults()
+    if done.returncode != 0:
+        raise SystemExit(f"the sweep benchmark failed:\n{done.stderr[-2000:]}")
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    assert measured["summary"] == {"deleted": orphans}, measured
+    timed = emulator.calls()[emulator.calls().index(emulator.calls(SWEEP_ROUTES[1])[0]) + 1:]  # after the warm-up
+    timed = [call for call in timed if call["route"] in SWEEP_ROUTES]
+    pages = sum(call["route"] != SWEEP_ROUTES[2] for call in timed)
+    deletions = len(timed) - pages
+    floor = -(-grants // 1000) + 1 + orphans
+    ideal = (-(-grants // 1000) + 1 + -(-orphans // concurrency)) * latency
+    return {"grants": grants, "users": users, "orphans": orphans, "calls": len(timed),
+            "listing_pages": pages, "deletions": deletions, "floor_calls": floor,
+            "calls_ratio": round(len(timed) / floor, 3), "concurrency": concurrency,
+            "latency_ms": latency * 1000, "wall_s": round(measured["wall_s"], 3), "ideal_s": round(ideal, 3),
+            "sweep_cpu_s": round(measured["cpu_s"], 3),
+            "ratio": round(measured["wall_s"] / ideal, 2), "peak_rss_mib": round(measured["rss_kib"] / 1024, 1)}
+
+
+def sweep_table(row: Dict[str, Any]) -> List[str]:
+    return ["", "| sweep | calls (floor: pages + deletions) | listing pages | deletions | concurrency | latency "
+                "| wall | ideal | wall/ideal | the sweep's CPU | peak RSS MiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+            f"| {row['grants']} authorizations × {row['users']} IAM users, {row['orphans']} orphans | {row['calls']} "
+            f"({row['floor_calls']}) | {row['listing_pages']} | {row['deletions']} | {row['concurrency']} | "
+            f"{row['latency_ms']:.0f} ms | {row['wall_s']} s | {row['ideal_s']} s | {row['ratio']} | "
+            f"{row['sweep_cpu_s']} s | {row['peak_rss_mib']} |"]
+
+
 def main() -> int:
     results: Dict[str, Any] = {"machine": machine(), "runs": RUNS, "functions": {}}
     with Emulator() as emulator, tempfile.TemporaryDirectory() as scratch:
@@ -243,9 +300,10 @@ def main() -> int:
         results["bulk_offboarding_by_group"] = (bulk_by_group(emulator, groups=3, accounts=60) if SMOKE
                                                 else bulk_by_group(emulator))
         results["account_wide"] = targets.fan_out(emulator, (AK, SK, TOKEN), projects_per_region=1 if SMOKE else 5)
+        results["sweep"] = sweep(emulator, grants=200, users=200, orphans=5) if SMOKE else sweep(emulator)
     if not SMOKE:
         (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2))
-    print(table(results))
+    print("\n".join([table(results), *sweep_table(results["sweep"])]))
     return 0
 
 

@@ -1,5 +1,5 @@
-"""``make demo``: the three functions' real handlers against the embedded emulator, told as a story
-(what was there, what was asked, what was done, what remains). No cloud account needed.
+"""``make demo``: the three functions' real handlers and the daily sweep against the embedded emulator, told as
+a story (what was there, what was asked, what was done, what remains). No cloud account needed.
 
 The functions' JSON log lines go to a file whose path the demo prints, or here with ``--verbose``.
 """
@@ -17,10 +17,12 @@ from typing import Any, Dict, Iterator, List, Optional, TextIO, Union
 
 from fgrevoke import functions, testkit
 from fgrevoke.emulator import Emulator
+from fgrevoke.emulator.accounts import DEFAULT_ACCOUNT
 from fgrevoke.emulator.seed import EXAMPLE_PROJECT
 from fgrevoke.errors import UsageError
 from fgrevoke.local import EMULATOR_KEYS, LOOPBACK
 from fgrevoke.testkit import LocalContext
+from shared.errors import RevokeError
 
 REGION = "cn-north-4"
 PROJECT = EXAMPLE_PROJECT
@@ -175,6 +177,44 @@ def workspace(story: Story, emulator: Emulator) -> None:
     story.line("Calls", [_call(c) for c in emulator.calls()])
 
 
+def sweep(story: Story, emulator: Emulator) -> None:
+    """The daily clean-up: grants of people IAM no longer knows, then a listing that lost half the people."""
+    handler = functions.load("modelarts_delete_authorizations").handler
+    story.part("5. The daily sweep: take away what belongs to no one (ModelArts against IAM KeystoneListUsers)")
+    emulator.reset()
+    staff = [f"u-staff-{i:02d}" for i in range(20)]
+    for user_id in staff:
+        emulator.iam.seed_user(None, user_id, user_id.replace("u-", ""))
+    gone = ["u-left-2019", "u-left-2021", "u-admin-emergency"]
+    for user_id in staff + gone:
+        emulator.modelarts.seed(PROJECT, user_id, age_hours=72)
+    story.line("There", [f"{len(staff)} IAM users, each authorized in ModelArts",
+                         f"3 more authorizations of people IAM no longer knows: {', '.join(gone)}",
+                         "u-admin-emergency is in PROTECTED_USER_IDS"])
+    settings = {"PROTECTED_USER_IDS": "u-admin-emergency"}
+    story.line("Asked", "the daily TIMER trigger, user_event {\"sweep\": {}}")
+    result = story.invoke(handler, testkit.timer_event({"sweep": {}}, name="fgrevoke-daily-sweep-modelarts"),
+                          context(**settings))
+    story.line("Done", [f"{line} [decided by {item.get('decided_by')}]"
+                        for line, item in zip(outcomes(result), result["items"])])
+    story.line("Remains", f"{len(emulator.modelarts.user_ids(PROJECT))} authorizations")
+    story.line("Calls", [_call(c) for c in emulator.calls()])
+
+    half = [user for user_id, user in emulator.iam.users[DEFAULT_ACCOUNT].items() if user_id in staff[:10]]
+    emulator.inject("iam.keystone_list_users", status=200, times=None, body={
+        "users": half, "links": {"self": "https://iam.myhuaweicloud.com/v3/users", "next": None, "previous": None}})
+    story.line("Asked", "the next day's sweep, while the IAM listing returns only 10 of the 20 people (a fault)")
+    try:
+        story.invoke(handler, testkit.timer_event({"sweep": {}}, name="fgrevoke-daily-sweep-modelarts"),
+                     context(**settings))
+    except RevokeError as raised:
+        reason = raised.message.split("(first: ", 1)[-1]
+        story.line("Refused", [f"breaker_tripped: {reason[:130]}…",
+                               "the TIMER run raised, so FunctionGraph's failure destination (SMN) tells a person"])
+    emulator.clear_faults()
+    story.line("Remains", f"{len(emulator.modelarts.user_ids(PROJECT))} authorizations: nothing was revoked")
+
+
 def account_wide(story: Story, emulator: Emulator) -> None:
     handler = functions.load("modelarts_delete_authorizations").handler
     story.part("4. Account-wide: a person leaves; their ModelArts authorization goes in every region and project "
@@ -300,6 +340,7 @@ def run(verbose: bool = False, log_file: Optional[Path] = None) -> int:
         home_reports = len(story.reports)  # the oops undoes parts 1-3 (their listings are compared)
         account_wide(story, emulator)
         oops(story, emulator, story.reports[:home_reports])
+        sweep(story, emulator)
     finally:
         emulator.stop()
         if log is not out:

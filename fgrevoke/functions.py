@@ -27,8 +27,10 @@ def manifest(name: str) -> FunctionManifest:
 
 
 def service_names() -> List[str]:
-    """The SDK services the functions call, named as in HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>."""
-    return sorted({manifest(name).service.env_name for name in names()})
+    """The SDK services the functions call (their own and those they read), named as in
+    HUAWEICLOUD_SDK_REGION_<SERVICE>_<REGION>."""
+    return sorted({service.env_name for name in names()
+                   for service in (manifest(name).service, *manifest(name).reads)})
 
 
 def load(name: str) -> ModuleType:

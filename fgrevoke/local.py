@@ -65,9 +65,10 @@ def read_env_file(path: Optional[Path]) -> Dict[str, str]:
 
 
 def services(folder: str) -> List[Service]:
-    """The SDK services the function's handler calls."""
+    """The SDK services the function's handler calls, and those its manifest says it reads (the sweep's)."""
     module = functions.load(folder)
-    return [value for value in vars(module).values() if isinstance(value, Service)]
+    called = [value for value in vars(module).values() if isinstance(value, Service)]
+    return list(dict.fromkeys([*called, *functions.manifest(folder).reads]))
 
 
 @dataclass

@@ -65,9 +65,9 @@ def code_dir(spec: FunctionSpec) -> Path:
 def requirements(code: Union[str, Path], python_version: str = f"{sys.version_info[0]}.{sys.version_info[1]}"
                  ) -> List[str]:
     """The function's dependencies, pinned as pyproject.toml pins them for that Python (its environment
-    markers applied): the core, the service SDK its manifest declares, the IAM and STS SDKs (TARGETS:
-    discovery and member accounts, loaded only when used), structlog. ``code``: the function's folder, or its
-    name under functions/."""
+    markers applied): the core, the service SDKs its manifest declares (its own, then those its sweep reads), the
+    IAM and STS SDKs (TARGETS: discovery and member accounts, loaded only when used), structlog. ``code``: the
+    function's folder, or its name under functions/."""
     code = FUNCTIONS_DIR / code if isinstance(code, str) else code
     target = {"python_version": python_version, "python_full_version": f"{python_version}.0"}
     pins: Dict[str, str] = {}
@@ -75,8 +75,8 @@ def requirements(code: Union[str, Path], python_version: str = f"{sys.version_in
         pin = Requirement(line)
         if pin.marker is None or pin.marker.evaluate(target):
             pins.setdefault(pin.name, f"{pin.name}{pin.specifier}")
-    wanted = ["huaweicloudsdkcore", manifest.load(code).sdk_distribution, "huaweicloudsdkiam", "huaweicloudsdksts",
-              "structlog"]
+    wanted = list(dict.fromkeys(["huaweicloudsdkcore", *manifest.load(code).sdk_distributions, "huaweicloudsdkiam",
+                                 "huaweicloudsdksts", "structlog"]))
     unpinned = [name for name in wanted if name not in pins]
     if unpinned:
         raise ToolError(f"pyproject.toml pins no {', '.join(unpinned)}: add it to [project] dependencies as "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import math
 import threading
 from dataclasses import dataclass
@@ -131,6 +132,38 @@ def _single_retry_layer(client: Any, pool_size: int) -> None:
     adapter = WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+
+
+def unparsed(client: Any, method: str, request: Any) -> Any:
+    """``client.<method>(request)`` whose answer is read only as JSON (``to_json_object``), never as models.
+
+    Before returning, the SDK decodes every body and turns it into model objects (``Client.deserialize``), which a
+    listing read with ``to_json_object`` never uses and then decodes again: for 10,000 IAM users a third of the
+    call's time and ~7 MiB. The SDK's own invoker sends the same request (signing, endpoint, handlers, error
+    mapping); only the type it answers with is a stream response (which the SDK hands over undecoded) whose
+    ``to_json_object`` decodes the body once.
+    """
+    invoker = getattr(client, f"{method}_invoker")(request)
+    invoker._http_info["response_type"] = _json_response(client)
+    return invoker.invoke()
+
+
+_JSON_RESPONSE = "FgrevokeJsonResponse"
+
+
+def _json_response(client: Any) -> str:
+    """The name of the undecoded JSON response type, registered in the client's model package."""
+    package = client.model_package
+    if not hasattr(package, _JSON_RESPONSE):
+        from huaweicloudsdkcore.sdk_stream_response import SdkStreamResponse
+
+        class JsonResponse(SdkStreamResponse):  # type: ignore[misc]
+            def to_json_object(self, **kwargs: Any) -> Any:
+                content = self._stream.content
+                return json.loads(content, **kwargs) if content else None
+
+        setattr(package, _JSON_RESPONSE, JsonResponse)
+    return _JSON_RESPONSE
 
 
 def last_request_id() -> Optional[str]:

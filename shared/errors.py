@@ -66,6 +66,11 @@ class ErrorCode(str, Enum):
     STILL_AUTHORIZED = ("FGR.StillAuthorized", "item", "the listing after the removal still holds it (ModelArts "
                                                        "verify, and every offboarding: Workspace App lists the "
                                                        "person again after its 200)")
+    SWEEP_BREAKER_TRIPPED = ("FGR.SweepBreakerTripped", "item",
+                             "sweep: the target's sweep would revoke more than SWEEP_MAX_FRACTION of its grants or "
+                             "more than SWEEP_MAX_COUNT, so it revoked nothing there; the item is one it would have "
+                             "revoked (retryable: an asynchronous run raises so the failure destination tells a "
+                             "person)")
     AUTHORIZED_THROUGH_ALL_USERS = ("FGR.AuthorizedThroughAllUsers", "item",
                                     "ModelArts verify: the user's own authorization is gone, but the all-users "
                                     "authorization still covers them: revoke all-users to take the access away")

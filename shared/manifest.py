@@ -34,6 +34,7 @@ class Kind(str, Enum):
     TEXT = "text"
     FLAG = "flag"  # true/false (also 1/0, yes/no, on/off)
     INTEGER = "integer"
+    NUMBER = "number"  # a decimal, e.g. a fraction
     SECONDS = "seconds"
     LIST = "list"  # comma-separated; blanks and duplicates dropped, order kept
     CHOICE = "choice"  # one of ``choices``, in any letter case
@@ -68,7 +69,7 @@ class Setting:
             return self.default
         if self.kind is Kind.FLAG:
             return self._flag(value)
-        if self.kind in (Kind.INTEGER, Kind.SECONDS):
+        if self.kind in (Kind.INTEGER, Kind.NUMBER, Kind.SECONDS):
             return self._number(value)
         if self.kind is Kind.LIST:
             return self._entries(value)
@@ -99,7 +100,7 @@ class Setting:
             return "empty"
         if self.kind is Kind.FLAG:
             return str(self.default).lower()
-        if self.kind in (Kind.INTEGER, Kind.SECONDS):
+        if self.kind in (Kind.INTEGER, Kind.NUMBER, Kind.SECONDS):
             return f"{self.default:g}"
         return str(self.default)
 
@@ -108,7 +109,7 @@ class Setting:
         """The allowed values, for docs and messages."""
         if self.kind is Kind.FLAG:
             return "true or false"
-        if self.kind in (Kind.INTEGER, Kind.SECONDS):
+        if self.kind in (Kind.INTEGER, Kind.NUMBER, Kind.SECONDS):
             unit = " seconds" if self.kind is Kind.SECONDS else ""
             return f"{_number_text(self.low)} to {_number_text(self.high)}{unit}"
         if self.kind is Kind.CHOICE:
@@ -136,7 +137,7 @@ class Setting:
         low = float("-inf") if self.low is None else self.low
         high = float("inf") if self.high is None else self.high
         if number is None or not low <= number <= high:  # NaN fails the comparison too
-            what = "a whole number" if whole else "a number of seconds"
+            what = "a whole number" if whole else "a number of seconds" if self.kind is Kind.SECONDS else "a number"
             raise ConfigurationError(f"setting {self.name} must be {what} from {_number_text(self.low)} to "
                                      f"{_number_text(self.high)}, not {value!r}", field=self.name)
         return number
@@ -170,6 +171,10 @@ def flag(name: str, doc: str, default: bool) -> Setting:
 
 def integer(name: str, doc: str, default: int, low: int, high: int) -> Setting:
     return Setting(name, Kind.INTEGER, doc, default, low, high)
+
+
+def number(name: str, doc: str, default: float, low: float, high: float) -> Setting:
+    return Setting(name, Kind.NUMBER, doc, default, low, high)
 
 
 def seconds(name: str, doc: str, default: float, low: float, high: float) -> Setting:
@@ -236,6 +241,7 @@ class FunctionManifest:
     api: str  # the revoking API, e.g. "DELETE /v2/{project_id}/authorizations (DeleteAuthorizations)"
     actions: Tuple[Action, ...]
     settings: Tuple[Setting, ...] = ()  # its own; SHARED_SETTINGS come with every function
+    reads: Tuple["Service", ...] = ()  # other SDK services it lists (the sweep's directories): shipped too
     offboards: bool = True  # acts on IAM user deletions (CTS); False: what it revokes is not a person's
 
     def __post_init__(self) -> None:
@@ -250,6 +256,11 @@ class FunctionManifest:
     def sdk_distribution(self) -> str:
         """The PyPI distribution of its service SDK, e.g. huaweicloudsdkmodelarts."""
         return self.service.package.split(".")[0]
+
+    @property
+    def sdk_distributions(self) -> Tuple[str, ...]:
+        """Every SDK distribution it ships: its service's, then those of the services it reads."""
+        return tuple(dict.fromkeys(service.package.split(".")[0] for service in (self.service, *self.reads)))
 
     @property
     def all_settings(self) -> Tuple[Setting, ...]:
@@ -310,3 +321,18 @@ def load(folder: Union[str, Path]) -> FunctionManifest:
 def beside(module_file: str) -> FunctionManifest:
     """The manifest in the folder of ``module_file``: ``beside(__file__)`` in a handler."""
     return load(Path(module_file).parent)
+
+
+# -- the sweep's settings (shared/sweep.py), declared by the functions that sweep ------------------------
+SWEEP_MAX_FRACTION = number("SWEEP_MAX_FRACTION", "sweep breaker: a target whose sweep would revoke more than "
+                                                  "this fraction of its grants revokes nothing there "
+                                                  "(breaker_tripped); a request may lower it, never raise it",
+                            0.1, 0.0, 1.0)
+SWEEP_MAX_COUNT = integer("SWEEP_MAX_COUNT", "sweep breaker: a target whose sweep would revoke more than this many "
+                                             "grants revokes nothing there (breaker_tripped); a request may lower "
+                                             "it, never raise it", 50, 0, 100_000)
+SWEEP_MIN_AGE_HOURS = number("SWEEP_MIN_AGE_HOURS", "sweep grace: a grant younger than this is not swept (IAM and "
+                                                    "the service are eventually consistent), where the listing "
+                                                    "gives its age; a request may lengthen it, never shorten it",
+                             24.0, 0.0, 8760.0)
+SWEEP_SETTINGS: Tuple[Setting, ...] = (SWEEP_MAX_FRACTION, SWEEP_MAX_COUNT, SWEEP_MIN_AGE_HOURS)

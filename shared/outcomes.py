@@ -39,6 +39,9 @@ class TargetState(_Documented):
     SKIPPED_IN_FORCE = ("skipped_in_force", "an access policy in force (an IP whitelist with is_enable true or "
                                             "absent, or any other policy) left alone: ALLOW_ENABLED_POLICY_DELETION "
                                             "is off")
+    SKIPPED = ("skipped", "sweep: a grant the sweep leaves alone whoever holds it (no user_id, the all-users "
+                          "grant, another kind of principal, younger than SWEEP_MIN_AGE_HOURS or of unknown age); "
+                          "reason says which")
     WOULD_DELETE = ("would_delete", "dry run: exists (the listing holds it) and would be revoked")
     FAILED = ("failed", "not revoked: error_code, error_msg, upstream_request_id and retryable say why")
     NOT_ATTEMPTED = ("not_attempted", "no time was left in the invocation to start its call (retryable)")
@@ -68,18 +71,23 @@ class Verdict(_Documented):
     UNREACHABLE = ("unreachable", "no connection, or 5xx, after the retries (retryable)")
     NOT_ATTEMPTED = ("not_attempted", "no time was left in the invocation to start it (retryable)")
     FAILED = ("failed", "some of its items failed for another reason: the items say why")
+    BREAKER_TRIPPED = ("breaker_tripped", "sweep: it would revoke more than SWEEP_MAX_FRACTION or SWEEP_MAX_COUNT "
+                                          "of its grants, so it revoked nothing there; the items list what it would "
+                                          "have revoked")
 
 
-FAILING_VERDICTS = frozenset({Verdict.DENIED, Verdict.UNREACHABLE, Verdict.NOT_ATTEMPTED, Verdict.FAILED})
+FAILING_VERDICTS = frozenset({Verdict.DENIED, Verdict.UNREACHABLE, Verdict.NOT_ATTEMPTED, Verdict.FAILED,
+                              Verdict.BREAKER_TRIPPED})
 
 DELETED = TargetState.DELETED
 ALREADY_ABSENT = TargetState.ALREADY_ABSENT
 SKIPPED_PROTECTED = TargetState.SKIPPED_PROTECTED
 SKIPPED_IN_FORCE = TargetState.SKIPPED_IN_FORCE
+SKIPPED = TargetState.SKIPPED
 WOULD_DELETE = TargetState.WOULD_DELETE
 FAILED = TargetState.FAILED
 NOT_ATTEMPTED = TargetState.NOT_ATTEMPTED
-DONE = frozenset({DELETED, ALREADY_ABSENT, SKIPPED_PROTECTED, SKIPPED_IN_FORCE, WOULD_DELETE})
+DONE = frozenset({DELETED, ALREADY_ABSENT, SKIPPED_PROTECTED, SKIPPED_IN_FORCE, SKIPPED, WOULD_DELETE})
 UNFINISHED = frozenset({FAILED, NOT_ATTEMPTED})
 
 

@@ -316,6 +316,9 @@ def verdict_row(target: scope.Target, report: Optional[Report] = None, denied: S
                  verdict: Optional[Verdict] = None, reason: Optional[str] = None,
                  any_refusal: bool = True) -> Dict[str, Any]:
     """A target's row in the report: its verdict from its items, or the one given."""
+    sweep = report.details.get("sweep") if report is not None else None
+    if verdict is None and isinstance(sweep, dict) and sweep.get("status") == Verdict.BREAKER_TRIPPED:
+        verdict, reason = Verdict.BREAKER_TRIPPED, sweep.get("reason")
     if verdict is None:
         verdict, reason = verdict_of(report.items if report else [], denied, any_refusal)
     row: Dict[str, Any] = {**target.fields(), "status": verdict}

@@ -426,9 +426,12 @@ def test_listing_entries_without_user_id_or_name_do_not_break_anything(emulator,
 
 
 def exercise_every_call(emulator):
-    """For the least-privilege check (test_permissions.py): a request that makes every kind of call."""
-    emulator.modelarts.seed(PROJECT, "u-1")
-    return {"user_ids": ["u-1", "u-2"], "verify": True}, {}
+    """For the least-privilege check (test_permissions.py): a request that makes every kind of call
+    (a sweep lists, reads IAM users and deletes; verify and reconcile list again)."""
+    emulator.iam.seed_user(None, "u-1", "one")
+    emulator.modelarts.seed(PROJECT, "u-1", age_hours=48)
+    emulator.modelarts.seed(PROJECT, "u-gone", age_hours=48)
+    return {"sweep": {}}, {"SWEEP_MAX_FRACTION": "1"}
 
 
 PERMISSIONS = {"modelarts_delete_authorizations": exercise_every_call}

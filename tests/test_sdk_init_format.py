@@ -18,7 +18,7 @@ import pytest
 
 from shared import clients, sdk_loader
 
-SERVICES = [clients.MODELARTS, clients.WORKSPACE, clients.WORKSPACEAPP]
+SERVICES = [clients.MODELARTS, clients.WORKSPACE, clients.WORKSPACEAPP, clients.IAM]
 ROOT = Path(__file__).resolve().parents[1]
 
 

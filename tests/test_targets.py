@@ -203,3 +203,20 @@ def test_an_api_request_is_not_listed_again(emulator, context):
     emulator.workspaceapp.grant(PROJECT, "7001", "leaver")
     workspaceapp.handler({"user_name": "leaver"}, context(APP_GROUP_IDS="*"))
     assert [call["route"] for call in emulator.calls()] == [WSA_LIST, REMOVE]
+
+
+def test_a_sweep_runs_per_target_and_a_tripped_breaker_is_that_targets_verdict(regions, context):
+    for index in range(19):
+        regions.iam.seed_user(None, f"u-{index}", f"name-{index}")
+    for index in range(19):  # PROJECT: 19 held by existing users, one orphan (5 %)
+        regions.modelarts.seed(PROJECT, f"u-{index}", age_hours=48)
+    regions.modelarts.seed(PROJECT, "u-gone", age_hours=48)
+    for index in range(10):  # P2: half its grants are orphans: the breaker trips there, and only there
+        regions.modelarts.seed(P2, f"u-{index}", age_hours=48)
+        regions.modelarts.seed(P2, f"u-gone-{index}", age_hours=48)
+    result = modelarts.handler({"sweep": {}}, context(TARGETS=f"{REGION}/{PROJECT},{REGION}/{P2}"))
+    assert {key[1]: row["status"] for key, row in rows(result).items()} == {PROJECT: "done", P2: "breaker_tripped"}
+    assert rows(result)[(REGION, P2)]["sweep"]["status"] == "breaker_tripped"
+    assert result["status"] == "partially_failed" and "sweep" not in result  # each target's sweep is in its row
+    assert [(call["project_id"], call["query"]["user_id"]) for call in regions.calls(DELETE)] == [(PROJECT, "u-gone")]
+    assert len(regions.modelarts.user_ids(P2)) == 20

@@ -35,8 +35,8 @@ def test_every_trigger_is_one_the_real_api_accepts_once_its_values_are_given():
         "EventGridChannelId": "channel-1", "EventGridChannelName": "hr-offboarding"})
     assert trigger_rules.check(given) == [] and validate.validate(given) == []
     specs = template.functions(given)
-    assert sum(len(spec.enabled_triggers) for spec in specs) == 7
-    assert sum(len(spec.enabled_triggers) for spec in template.functions(template.load())) == 3
+    assert sum(len(spec.enabled_triggers) for spec in specs) == 9  # 2 CTS, 3 APIG, 1 EventGrid, 3 TIMER
+    assert sum(len(spec.enabled_triggers) for spec in template.functions(template.load())) == 5
     for spec in specs:
         for trigger in spec.enabled_triggers:
             assert trigger_rules.violations(trigger["TriggerTypeCode"], trigger["EventData"],

@@ -161,7 +161,8 @@ def test_the_agency_policy_allows_exactly_the_declared_actions(tmp_path):
         f"Resources.{WORKSPACE}.Properties.AgencyPolicy.Statement: does not allow elb:ipgroups:delete, which "
         "functions/workspace_batch_delete_access_policies/manifest.py declares: those calls would be refused (403)",
         f"Resources.{WORKSPACEAPP}.Properties.AgencyPolicy: missing; it must allow exactly "
-        "workspace:appGroup:batchDeleteAuthorization, workspace:appGroup:list, workspace:appGroup:listAuthorization "
+        "workspace:appGroup:batchDeleteAuthorization, workspace:appGroup:list, workspace:appGroup:listAuthorization, "
+        "workspace:userGroups:list, workspace:users:list "
         "(functions/workspaceapp_batch_delete_app_group_authorization/manifest.py)"]
 
 

@@ -501,9 +501,11 @@ def test_concurrency_never_exceeds_the_setting(emulator, context):
 def exercise_every_call(emulator):
     """For the least-privilege check (test_permissions.py): a request that makes every kind of call."""
     emulator.workspaceapp.seed_group(PROJECT, "g", "g-1")
-    emulator.workspaceapp.grant(PROJECT, "g-1", "leaver")
-    emulator.workspaceapp.grant(PROJECT, "g-gone", "leaver")  # a group since deleted: ListAppGroup finds out
-    return {"user_name": "leaver"}, {"APP_GROUP_IDS": "*"}
+    emulator.workspaceapp.grant(PROJECT, "g-1", "leaver", age_hours=48)
+    # a group since deleted: ListAppGroup finds out
+    emulator.workspaceapp.grant(PROJECT, "g-gone", "leaver", age_hours=48)
+    emulator.workspaceapp.grant(PROJECT, "g-1", "team", "USER_GROUP", account_id="ug-gone", age_hours=48)
+    return {"sweep": {}}, {"SWEEP_MAX_FRACTION": "1"}  # a sweep reads Workspace users and user groups too
 
 
 PERMISSIONS = {"workspaceapp_batch_delete_app_group_authorization": exercise_every_call}

@@ -41,15 +41,16 @@ class ModelArts(EmulatedService):
     bad_request_code = "ModelArts.0001"
 
     def seed(self, project_id: str, user_id: str, user_name: Optional[str] = "", content: str = "modelarts_agency",
-             user_type: str = "iam", kind: str = "agency") -> None:
+             user_type: str = "iam", kind: str = "agency", age_hours: float = 0.0) -> None:
+        """``create_time``: milliseconds since the epoch, ``age_hours`` ago (the sweep's grace reads it)."""
         self._project(project_id)[user_id] = {
             "user_id": user_id, "type": kind, "content": content,
             "user_name": user_id if user_name == "" else user_name, "user_type": user_type,
-            "create_time": int(time.time() * 1000)}
+            "create_time": int((time.time() - age_hours * 3600) * 1000)}
 
-    def seed_all_users(self, project_id: str) -> None:
+    def seed_all_users(self, project_id: str, age_hours: float = 0.0) -> None:
         """The grant for all IAM users, as the use-case docs list it."""
-        self.seed(project_id, ALL_USERS, ALL_USERS, user_type=ALL_USERS)
+        self.seed(project_id, ALL_USERS, ALL_USERS, user_type=ALL_USERS, age_hours=age_hours)
 
     def seed_federated(self, project_id: str, user_name: Optional[str]) -> str:
         """A federated user's grant: no user_id; keyed here by a private id the API never shows."""

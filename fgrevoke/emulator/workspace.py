@@ -1,5 +1,6 @@
-"""Workspace access policies: CreateAccessPolicy, ListAccessPolicies, ListAccessPolicyObjects,
-BatchDeleteAccessPolicies.
+"""Workspace access policies (CreateAccessPolicy, ListAccessPolicies, ListAccessPolicyObjects,
+BatchDeleteAccessPolicies), and the Workspace users and user groups the Workspace App sweep reads
+(ListUsers, ListUserGroups).
 
 Shapes from the Workspace API reference and the SDK models (huaweicloudsdkworkspace v2
 ``access_policy_detail_info.py``, ``access_policy_object.py``, ``ip_info.py``):
@@ -20,6 +21,16 @@ Shapes from the Workspace API reference and the SDK models (huaweicloudsdkworksp
   huaweicloud/services/workspace/resource_huaweicloud_workspace_access_policy.go).
 - ``is_enable`` is documented as "whether the IP whitelist takes effect", default false (SDK
   ``access_policy_detail_info.py``: "IP白名单是否生效"); ``access_control_type`` defaults to ACCESS_TYPE.
+
+- ListUsers: ``GET /v2/{project_id}/users`` answers ``{total_count, users: [User]}``; ``limit`` absent
+  returns every user, ``offset`` is the first item's index (SDK ``list_users_request.py``: "如果不指定，则返回
+  所有符合条件的用户" / "分页查询起始条数"; response example https://support.huaweicloud.com/api-workspace/ListUsers.html).
+  The SDK gives no largest ``limit``: the emulator takes 1-1000.
+- ListUserGroups: ``GET /v2/{project_id}/groups`` answers ``{total_count, user_groups: [UserGroupInfo]}``;
+  ``limit`` 1-100 (0 or absent: 100), ``offset`` the first item's index from 0 (SDK
+  ``list_user_groups_request.py``, ``list_user_groups_response.py``, ``user_group_info.py``).
+- Workspace serves these on ``workspace.{region}``; Workspace App (``appstream.{region}`` in mainland regions)
+  is another SDK and endpoint (SDK ``workspace_region.py``, ``workspaceapp_region.py``).
 
 Error bodies are ``{error_code, error_msg}`` with ``WKS.`` codes (Workspace "Application Error Codes",
 https://support.huaweicloud.com/intl/th-th/api-workspace/ErrorCode_0.html); where no code is
@@ -46,6 +57,8 @@ from typing import Any, Dict, List, Optional
 from fgrevoke.emulator.service import EmulatedService, Reply, Request, Route, ServiceError
 
 BASE = "/v2/{project_id}/access-policy"
+USERS = "/v2/{project_id}/users"
+USER_GROUPS = "/v2/{project_id}/groups"
 OBJECTS = BASE + "/{access_policy_id}/objects"
 MAX_BATCH = 100
 MAX_OBJECTS, OBJECT_TYPES = 2000, ("USER", "USERGROUP")  # CreateAccessPolicy's policy_objects_list
@@ -69,9 +82,13 @@ class Workspace(EmulatedService):
               "list_objects"),
         Route("DELETE", BASE, "workspace.batch_delete_access_policies", "workspace:accessPolicies:delete",
               "delete"),
+        Route("GET", USERS, "workspace.list_users", "workspace:users:list", "list_users"),
+        Route("GET", USER_GROUPS, "workspace.list_user_groups", "workspace:userGroups:list", "list_user_groups"),
     )
-    state = ("policies",)
+    state = ("policies", "users", "user_groups")
     policies: Dict[str, Dict[str, Policy]]  # project -> policy id -> policy
+    users: Dict[str, Dict[str, Dict[str, Any]]]  # project -> user name -> User
+    user_groups: Dict[str, Dict[str, Dict[str, Any]]]  # project -> group id -> UserGroupInfo
     readings = READINGS
     bad_request_code = "WKS.EMU400"
 
@@ -100,6 +117,53 @@ class Workspace(EmulatedService):
     def remove(self, project_id: str, policy_id: str) -> None:
         """Another actor deletes a policy (a race between the handler's listing and its delete)."""
         self._project(project_id).pop(policy_id, None)
+
+    def seed_user(self, project_id: str, user_name: str) -> str:
+        """A Workspace user (SDK ``user.py``); answers its id."""
+        user_id = uuid.uuid5(uuid.NAMESPACE_DNS, f"{project_id}/{user_name}").hex
+        self.users.setdefault(project_id, {})[user_name] = {
+            "id": user_id, "user_name": user_name, "user_email": f"{user_name}@example.com", "total_desktops": 0,
+            "account_expires": "0", "enable_change_password": True, "next_login_change_password": True,
+            "locked": False, "disabled": False}
+        return user_id
+
+    def seed_user_group(self, project_id: str, name: str, group_id: Optional[str] = None) -> str:
+        """A Workspace user group (SDK ``user_group_info.py``); answers its id."""
+        group_id = group_id or uuid.uuid4().hex
+        self.user_groups.setdefault(project_id, {})[group_id] = {
+            "id": group_id, "name": name, "description": "", "user_quantity": 0, "platform_type": "LOCAL",
+            "create_time": _time_text(datetime.now(timezone.utc), "documented")}
+        return group_id
+
+    def remove_user(self, project_id: str, user_name: str) -> None:
+        self.users.get(project_id, {}).pop(user_name, None)
+
+    def remove_user_group(self, project_id: str, group_id: str) -> None:
+        self.user_groups.get(project_id, {}).pop(group_id, None)
+
+    def list_users(self, request: Request) -> Reply:
+        users = [user for _, user in sorted(self.users.get(request.project_id, {}).items())]
+        if request.arg("limit") is None:  # no limit: every user (from offset)
+            window = slice(self._offset(request), None)
+        else:
+            window = self.page(request, default_limit=1000, max_limit=1000)
+        return Reply(200, {"total_count": len(users), "users": users[window]})
+
+    def list_user_groups(self, request: Request) -> Reply:
+        if request.arg("limit") in (None, "0"):
+            request.query["limit"] = ["100"]
+        window = self.page(request, default_limit=100, max_limit=100)
+        groups = [group for _, group in sorted(self.user_groups.get(request.project_id, {}).items())]
+        return Reply(200, {"total_count": len(groups), "user_groups": groups[window]})
+
+    def _offset(self, request: Request) -> int:
+        try:
+            offset = int(request.arg("offset") or 0)
+        except ValueError:
+            raise self.bad_request("offset must be an integer") from None
+        if offset < 0:
+            raise self.bad_request("offset must be >= 0")
+        return offset
 
     def _project(self, project_id: str) -> Dict[str, Policy]:
         return self.policies.setdefault(project_id, {})

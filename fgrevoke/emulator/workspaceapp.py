@@ -24,7 +24,7 @@ Readings where the sources leave it open (``READINGS``; set ``reading`` per test
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from fgrevoke.emulator.service import EmulatedService, Reply, Request, Route, ServiceError
@@ -71,8 +71,9 @@ class WorkspaceApp(EmulatedService):
         self.groups.get(project_id, {}).pop(group_id, None)
 
     def grant(self, project_id: str, group_id: str, account: str, account_type: str = "USER", domain: str = "",
-              account_id: Optional[str] = None, platform_type: str = "LOCAL") -> None:
-        """``account_id``: a user group's id ([SDK] ``authorization.py``: account_id is the user or group id)."""
+              account_id: Optional[str] = None, platform_type: str = "LOCAL", age_hours: float = 0.0) -> None:
+        """``account_id``: a user group's id ([SDK] ``authorization.py``: account_id is the user or group id);
+        ``create_at`` is ``age_hours`` ago."""
         entries = self.authorizations.setdefault(project_id, {})
         key = _key(group_id, account, account_type, domain, account_id)
         if key in entries:
@@ -82,7 +83,8 @@ class WorkspaceApp(EmulatedService):
             "id": uuid.uuid4().hex, "account_id": account_id or uuid.uuid5(uuid.NAMESPACE_DNS, account).hex,
             "account": account, "app_id": "", "app_name": "", "app_group_id": group_id,
             "app_group_name": group.get("name", ""), "authorization_type": "APP_GROUP",
-            "account_type": account_type, "platform_type": platform_type, "domain": domain, "create_at": _now()}
+            "account_type": account_type, "platform_type": platform_type, "domain": domain,
+            "create_at": _now(timedelta(hours=age_hours))}
         self._by_name.setdefault(project_id, {}).setdefault(account, set()).add(key)
 
     def revoke(self, project_id: str, group_id: str, account: str) -> None:
@@ -206,5 +208,5 @@ def _key(group_id: str, account: str, account_type: str, domain: str, account_id
         else ""
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def _now(ago: timedelta = timedelta()) -> str:
+    return (datetime.now(timezone.utc) - ago).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

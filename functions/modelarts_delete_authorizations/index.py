@@ -15,8 +15,11 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
+import sweep  # type: ignore[import-not-found]  # beside index.py (mypy names it functions.<folder>.sweep)
+
 from shared import fields, listing, manifest, retry, runtime, undo
-from shared.clients import MODELARTS
+from shared import sweep as sweep_rules
+from shared.clients import MODELARTS, unparsed
 from shared.concurrency import bounded_map
 from shared.errors import InvalidRequest, Refused
 from shared.outcomes import ALREADY_ABSENT, FAILED, NOT_ATTEMPTED, SKIPPED_PROTECTED, WOULD_DELETE, Outcome, Report
@@ -44,10 +47,16 @@ def everyone(user_id: str) -> Optional[str]:
 
 def validate_request(payload: Dict[str, Any]) -> None:
     """Raise ``InvalidRequest`` if this function would refuse the request (used by ``fgrevoke validate``)."""
+    if sweep_rules.requested(payload):
+        sweep_rules.validate_request(payload)
+        return
     _parse(payload)
 
 
 def revoke(invocation: runtime.Invocation) -> Report:
+    if invocation.offboarding is None and sweep_rules.requested(invocation.payload):  # {"sweep": {...}}: sweep.py
+        swept: Report = sweep.run(invocation, _authorizations, NOT_FOUND)
+        return swept
     protected = fields.folded(MANIFEST.value("PROTECTED_USER_IDS", invocation.source))
     user_ids, verify = _request(invocation)
     verify = verify or invocation.checks_after
@@ -245,7 +254,8 @@ def _authorizations(invocation: runtime.Invocation, client: Any) -> Entries:
 
     def page(offset: int) -> Any:
         request = sdk.GetAuthorizationsRequest(limit=PAGE_SIZE, offset=offset)
-        return invocation.read(partial(client.get_authorizations, request), operation="modelarts.get_authorizations")
+        return invocation.read(partial(unparsed, client, "get_authorizations", request),
+                               operation="modelarts.get_authorizations")
 
     # Federated grants have no user_id (SDK authorization_response.py: user_type federate, ...); any other
     # entry without one could be the target itself, so the listing would prove nothing.

@@ -15,7 +15,6 @@ taken first: ids it does not hold are ``already_absent`` and never sent.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
@@ -36,6 +35,7 @@ from shared.outcomes import (
     Outcome,
     Report,
 )
+from shared.timestamps import parse_time
 
 MANIFEST = manifest.beside(__file__)  # its operation, actions, settings and their defaults
 OPERATION = MANIFEST.operation
@@ -49,10 +49,6 @@ OPT_IN = "ALLOW_ENABLED_POLICY_DELETION"
 Policy = Dict[str, Any]
 MAX_DAYS = 100_000  # older_than_days beyond any policy's age
 Effect = Dict[str, Any]
-# ISO 8601 extended: date, T or space, hh:mm[:ss[.fraction of any length]], then Z, +hh, +hhmm, +hh:mm or
-# nothing (UTC).
-_ISO_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
-                       r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?")
 
 
 def handler(event: Any, context: Any) -> Any:
@@ -318,31 +314,4 @@ def _list(invocation: runtime.Invocation, access_control_type: Optional[str] = N
 
 def _existing_ids(invocation: runtime.Invocation) -> Set[str]:
     return {str(policy.get("policy_id")) for policy in _list(invocation)}
-
-
-def parse_time(value: Any) -> Optional[datetime]:
-    """create_time as ISO 8601 (``Z`` or offset, optional fraction), ``YYYY-MM-DD HH:MM:SS`` (UTC),
-    or epoch seconds / milliseconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            seconds = value / 1000 if value > 1e11 else value
-            return datetime.fromtimestamp(seconds, timezone.utc)
-        except (OverflowError, OSError, ValueError):  # out of datetime's range, or NaN: unreadable
-            return None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.isascii() and text.isdigit():
-        return parse_time(int(text)) if len(text) <= 20 else None
-    match = _ISO_TIME.fullmatch(text)
-    if match is None:
-        return None
-    date, minutes, second, fraction, zone = match.groups()
-    # Rebuilt in the one form datetime.fromisoformat reads alike on 3.9-3.12: 3.9/3.10 take neither
-    # "Z", nor "+0800", nor a fraction of other than 3 or 6 digits.
-    zone = "+00:00" if zone in (None, "Z", "z") else f"{zone[:3]}:{zone[-2:] if len(zone) > 3 else '00'}"
-    try:
-        return datetime.fromisoformat(f"{date}T{minutes}:{second or '00'}.{(fraction or '').ljust(6, '0')[:6]}{zone}")
-    except ValueError:  # out of range, e.g. month 13
-        return None
 

@@ -26,7 +26,10 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
+import sweep  # type: ignore[import-not-found]  # beside index.py (mypy names it functions.<folder>.sweep)
+
 from shared import fields, listing, manifest, retry, runtime, undo
+from shared import sweep as sweep_rules
 from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
@@ -142,6 +145,9 @@ def _mapping(source: SettingsSource) -> Mapping:
 
 
 def revoke(invocation: runtime.Invocation) -> Report:
+    if invocation.offboarding is None and sweep_rules.requested(invocation.payload):  # {"sweep": {...}}: sweep.py
+        swept: Report = sweep.run(invocation, sweep.Removal(Account, _remove, _resend_without_missing_groups))
+        return swept
     mapping = _mapping(invocation.source)
     groups, accounts = _request(invocation, mapping)
     protected = fields.folded(MANIFEST.value("PROTECTED_ACCOUNTS", invocation.source))
@@ -465,6 +471,9 @@ def _remaining_pairs(invocation: runtime.Invocation, client: Any, accounts: Sequ
 
 def validate_request(payload: Dict[str, Any]) -> None:
     """Raise ``InvalidRequest`` if this function would refuse the request (used by ``fgrevoke validate``)."""
+    if sweep_rules.requested(payload):
+        sweep_rules.validate_request(payload)
+        return
     fields.reject_unknown(payload, REQUEST_FIELDS)
     _accounts(payload)
     if "app_group_ids" in payload:

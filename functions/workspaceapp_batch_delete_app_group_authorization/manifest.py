@@ -1,8 +1,8 @@
 """Workspace App BatchDeleteAppGroupAuthorization: what it calls, what its agency must allow, what it reads."""
 
 from shared import fields
-from shared.clients import WORKSPACEAPP
-from shared.manifest import Action, FunctionManifest, items, text
+from shared.clients import WORKSPACE, WORKSPACEAPP
+from shared.manifest import SWEEP_SETTINGS, Action, FunctionManifest, items, text
 
 MANIFEST = FunctionManifest(
     operation="workspaceapp.batch_delete_app_group_authorization",
@@ -15,7 +15,12 @@ MANIFEST = FunctionManifest(
                                                        "it there), a person's groups (*), and look again after a "
                                                        "failed call"),
         Action("workspace:appGroup:list", "ListAppGroup: which groups still exist after a removal call failed"),
+        # Workspace API reference, ListUsers and ListUserGroups; docs/reference/sweep.md
+        Action("workspace:users:list", "Workspace ListUsers: the sweep's evidence of which users exist"),
+        Action("workspace:userGroups:list", "Workspace ListUserGroups: the sweep's evidence of which user groups "
+                                            "exist"),
     ),
+    reads=(WORKSPACE,),
     settings=(
         items("PROTECTED_ACCOUNTS", "account names never removed, in any letter case (reported as "
                                     "skipped_protected)", fields.name),
@@ -28,5 +33,6 @@ MANIFEST = FunctionManifest(
              "user deletions are ignored, with the reason)", "same",
              pattern=r"(?i)^(same|off|suffix:\S.*|domain:\S.*)$",
              pattern_doc='"same", "off", "suffix:<text>" or "domain:<domain>"'),
+        *SWEEP_SETTINGS,
     ),
 )
