@@ -180,25 +180,26 @@ def workspace(story: Story, emulator: Emulator) -> None:
 def sweep(story: Story, emulator: Emulator) -> None:
     """The daily clean-up: grants of people IAM no longer knows, then a listing that lost half the people."""
     handler = functions.load("modelarts_delete_authorizations").handler
+    emulator.journal.clear()
     story.part("5. The daily sweep: take away what belongs to no one (ModelArts against IAM KeystoneListUsers)")
-    emulator.reset()
+    project = "5a6b7c8d9e0f41a2b3c4d5e6f7a8b9c0"  # a project of its own: the oops of part 6 compares part 1-3's
     staff = [f"u-staff-{i:02d}" for i in range(20)]
     for user_id in staff:
         emulator.iam.seed_user(None, user_id, user_id.replace("u-", ""))
     gone = ["u-left-2019", "u-left-2021", "u-admin-emergency"]
     for user_id in staff + gone:
-        emulator.modelarts.seed(PROJECT, user_id, age_hours=72)
+        emulator.modelarts.seed(project, user_id, age_hours=72)
     story.line("There", [f"{len(staff)} IAM users, each authorized in ModelArts",
                          f"3 more authorizations of people IAM no longer knows: {', '.join(gone)}",
                          "u-admin-emergency is in PROTECTED_USER_IDS"])
-    settings = {"PROTECTED_USER_IDS": "u-admin-emergency"}
+    settings = {"PROTECTED_USER_IDS": "u-admin-emergency", "PROJECT_ID": project}
     story.line("Asked", "the daily TIMER trigger, user_event {\"sweep\": {}}")
     result = story.invoke(handler, testkit.timer_event({"sweep": {}}, name="fgrevoke-daily-sweep-modelarts"),
                           context(**settings))
     story.line("Done", [f"{line} [decided by {item.get('decided_by')}]"
                         for line, item in zip(outcomes(result), result["items"])])
-    story.line("Remains", f"{len(emulator.modelarts.user_ids(PROJECT))} authorizations")
-    story.line("Calls", [_call(c) for c in emulator.calls()])
+    story.line("Remains", f"{len(emulator.modelarts.user_ids(project))} authorizations")
+    story.line("Calls", [_call(c).replace(project, "{project}") for c in emulator.calls()])
 
     half = [user for user_id, user in emulator.iam.users[DEFAULT_ACCOUNT].items() if user_id in staff[:10]]
     emulator.inject("iam.keystone_list_users", status=200, times=None, body={
@@ -212,7 +213,7 @@ def sweep(story: Story, emulator: Emulator) -> None:
         story.line("Refused", [f"breaker_tripped: {reason[:130]}…",
                                "the TIMER run raised, so FunctionGraph's failure destination (SMN) tells a person"])
     emulator.clear_faults()
-    story.line("Remains", f"{len(emulator.modelarts.user_ids(PROJECT))} authorizations: nothing was revoked")
+    story.line("Remains", f"{len(emulator.modelarts.user_ids(project))} authorizations: nothing was revoked")
 
 
 def account_wide(story: Story, emulator: Emulator) -> None:
@@ -273,7 +274,7 @@ def oops(story: Story, emulator: Emulator, reports: List[Any]) -> None:
     from fgrevoke.restore import reading, services
     from shared.credentials import Credentials
 
-    story.part("5. Oops: in parts 1-3 HR sent the wrong names and the clean-up ran on a bad day (fgrevoke restore, "
+    story.part("6. Oops: in parts 1-3 HR sent the wrong names and the clean-up ran on a bad day (fgrevoke restore, "
                "from the reports)")
     document = reading.read(json.dumps(reports), "the demo's reports")
     story.line("Read", f"{len(reports)} reports (as the ReportBucket keeps them): {len(document.revoked)} "
@@ -339,8 +340,8 @@ def run(verbose: bool = False, log_file: Optional[Path] = None) -> int:
         workspace(story, emulator)
         home_reports = len(story.reports)  # the oops undoes parts 1-3 (their listings are compared)
         account_wide(story, emulator)
-        oops(story, emulator, story.reports[:home_reports])
         sweep(story, emulator)
+        oops(story, emulator, story.reports[:home_reports])
     finally:
         emulator.stop()
         if log is not out:
