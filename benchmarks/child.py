@@ -17,17 +17,19 @@ import sys  # noqa: E402
 
 
 class Context:
-    def __init__(self, settings):
-        self.settings = settings
+    """A FunctionGraph context with the benchmark's keys (also the sweep's child: benchmarks/sweep_child.py)."""
+
+    def __init__(self, settings, request_id="bench", remaining_ms=30000):
+        self.settings, self.request_id, self.remaining_ms = settings, request_id, remaining_ms
 
     def getUserData(self, key, default=""):
         return self.settings.get(key, default)
 
     def getRequestID(self):
-        return "bench"
+        return self.request_id
 
     def getRemainingTimeInMilliSeconds(self):
-        return 30000
+        return self.remaining_ms
 
     def getFunctionName(self):
         return "bench"
@@ -77,4 +79,5 @@ def main():
     sys.stdout.write(json.dumps({"rss_kib": peak, "in_process_ms": round(in_process_ms, 2)}) + "\n")
 
 
-main()
+if __name__ == "__main__":
+    main()

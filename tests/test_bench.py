@@ -22,3 +22,5 @@ def test_one_round_of_every_benchmark_runs_on_the_shipped_zips():
                      "workspaceapp_batch_delete_app_group_authorization"):
         assert sum(row.startswith(f"| {function} |") for row in rows) == 3, done.stdout  # cold .pyc, no .pyc; warm
     assert any(row.startswith("| 60 accounts × 3 groups |") for row in rows), done.stdout
+    assert "account-wide offboarding: one person, 4 targets in 4 regions" in done.stdout, done.stdout
+    assert any(row.startswith("| 200 authorizations × 200 IAM users, 5 orphans |") for row in rows), done.stdout
