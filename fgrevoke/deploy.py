@@ -82,6 +82,8 @@ def stale_files(spec: FunctionSpec, zip_path: Path) -> List[str]:
     the function's folder at the zip root and shared/, as ``fgrevoke package`` lays them out."""
     if not zip_path.is_file():
         return [f"{zip_path} (missing)"]
+    if not zipfile.is_zipfile(zip_path):  # e.g. a build that was killed half-way, before builds were atomic
+        return [f"{zip_path} (not a zip file)"]
     with zipfile.ZipFile(zip_path) as archive:
         packed = {info.filename: info for info in archive.infolist()}
         stale = []

@@ -216,9 +216,11 @@ class _Cursor:
 
 
 def write_zip(tree: Path, path: Path) -> "tuple[int, int]":
+    """Written beside ``path`` and moved into place whole: a build killed half-way leaves no broken zip."""
     files = sorted(p for p in tree.rglob("*") if p.is_file())
     unzipped = 0
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for file in files:
             info = zipfile.ZipInfo(file.relative_to(tree).as_posix(), date_time=FIXED_TIME)
             info.external_attr = 0o100644 << 16
@@ -226,6 +228,7 @@ def write_zip(tree: Path, path: Path) -> "tuple[int, int]":
             data = file.read_bytes()
             unzipped += len(data)
             archive.writestr(info, data, compresslevel=9)
+    os.replace(partial, path)
     return len(files), unzipped
 
 

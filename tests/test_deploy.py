@@ -89,8 +89,9 @@ def test_plan_changes_nothing(account, dist):
     run = run_deploy(dist, "--plan", "--json")
     assert run.code == 0 and run.json["plan"] is True, run.err
     kinds = [action for _function, action in run.actions()]
-    # The API Gateway and EventGrid triggers are off until their ids are given: CTS x2 and the cleanup TIMER.
-    assert kinds.count("create_function") == 3 and kinds.count("create_trigger") == 3
+    # The API Gateway and EventGrid triggers are off until their ids are given: CTS x2, the cleanup TIMER and the
+    # two daily sweep TIMERs.
+    assert kinds.count("create_function") == 3 and kinds.count("create_trigger") == 5
     assert kinds.count("update_async_config") == 3
     assert writes(account) == [] and account.functiongraph.functions.get(PROJECT, {}) == {}
 
@@ -265,7 +266,7 @@ region = "ap-southeast-1"
 ProtectedUserIds = "u1,u2"
 ''')
     plain = run_deploy(dist, "--plan", "--json", project=False)
-    assert plain.code == 0 and len(plain.json["changes"]) == 9, plain.err
+    assert plain.code == 0 and len(plain.json["changes"]) == 11, plain.err
     prod = run_deploy(dist, "--stage", "prod", project=False)
     assert prod.code == 0, prod.err
     assert f"project {PROJECT}, stage prod" in prod.err and "FunctionGraph ap-southeast-1" in prod.err
@@ -281,7 +282,7 @@ def test_destroy_plans_then_needs_yes(account, dist):
     assert run_deploy(dist, *ALL_TRIGGERS).code == 0
     account.journal.clear()
     plan = fgrevoke("destroy", "--project-id", PROJECT, "--plan")
-    assert plan.code == 0 and plan.out.count("delete_function") == 3 and plan.out.count("delete_trigger") == 7
+    assert plan.code == 0 and plan.out.count("delete_function") == 3 and plan.out.count("delete_trigger") == 9
     refused = fgrevoke("destroy", "--project-id", PROJECT)
     assert refused.code == 1 and "nothing removed" in refused.err and "--yes" in refused.err
     assert "delete_function" in refused.out and writes(account) == []
@@ -324,7 +325,7 @@ def test_a_refused_change_stops_the_deploy_with_what_was_done(account, dist):
     run = run_deploy(dist)
     assert run.code == 1 and "Traceback" not in run.err
     assert "fgrevoke: FunctionGraph answered 400 FSS.1417 to create_function_trigger: Invalid APIG Exclusive trigger " \
-           "parameters.; 1 of 9 change(s) were made before it, none after" in run.err
+           "parameters.; 1 of 11 change(s) were made before it, none after" in run.err
     assert run_deploy(dist, "--plan", "--json").code == 0  # the next deploy carries on from there
 
 
