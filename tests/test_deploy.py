@@ -110,7 +110,8 @@ def test_apply_then_a_second_plan_has_no_changes(account, dist):
         ("Python3.12", "index.handler", 256, 120)
     assert json.loads(modelarts["user_data"])["DRY_RUN"] == "true" and modelarts["xrole"] == "fgrevoke-agency"
     urn = modelarts["func_urn"]
-    [cts] = account.functiongraph.triggers[urn]
+    cts, sweep = account.functiongraph.triggers[urn]  # the IAM user deletions, the daily sweep (last)
+    assert sweep["trigger_type_code"] == "TIMER"
     assert cts["event_data"] == {"name": "fgrevoke_iam_user_deleted_modelarts",
                                  "operations": ["IAM:user:deleteUser;deleteUserV5"]}
     destinations = account.functiongraph.async_configs[urn]["destination_config"]
