@@ -81,14 +81,14 @@ def every_target(base: runtime.Invocation, entries: Tuple[scope.Entry, ...],
     calls = base.upstream_calls
     for target, result in zip(targets, runs):
         if isinstance(result, RevokeError):
-            rows.append(runtime.verdict_row(target, verdict=Verdict.FAILED,
+            rows.append(runtime.verdict_row(target.fields(), verdict=Verdict.FAILED,
                                              reason=f"{result.error_code}: {result.message}"))
             continue
         sub, row = result
         rows.append(row)
         if sub is not None:
             calls += sub.upstream_calls
-            runtime.place(sub.items, target)
+            runtime.place(sub.items, target.fields())
             report.items.extend(sub.items)
             report.notes.extend(note for note in sub.notes if note not in report.notes)
     report.targets, report.scoped = rows, True
@@ -100,7 +100,7 @@ def _in_target(base: runtime.Invocation, reach: _Reach, revoke: runtime.Revoke,
                target: scope.Target) -> Any:
     """(the target's report or None, its row), or the ``RevokeError`` that refused the request there."""
     if not base.deadline.allows_a_call():
-        return None, runtime.verdict_row(target, verdict=Verdict.NOT_ATTEMPTED, reason=(
+        return None, runtime.verdict_row(target.fields(), verdict=Verdict.NOT_ATTEMPTED, reason=(
             f"not started: {max(base.deadline.remaining(), 0.0):.1f} s of the invocation were left; a retry "
             "of the event will work on it"))
     try:
@@ -114,7 +114,7 @@ def _in_target(base: runtime.Invocation, reach: _Reach, revoke: runtime.Revoke,
     try:
         sub = runtime.counted(invocation, revoke)
     except ServiceNotOffered as error:
-        return None, runtime.verdict_row(target, verdict=Verdict.NOT_OFFERED, reason=(
+        return None, runtime.verdict_row(target.fields(), verdict=Verdict.NOT_OFFERED, reason=(
             f"{error.message.split(':')[0]}: the SDK's region table has no endpoint for it, so nothing can be "
             "held there"))
     except retry.UpstreamCallFailed as failure:  # a listing it depends on failed: nothing was decided there
@@ -122,7 +122,7 @@ def _in_target(base: runtime.Invocation, reach: _Reach, revoke: runtime.Revoke,
         return counted, _failure_row(target, failure.error, invocation.denied)
     except RevokeError as error:
         return error
-    return sub, runtime.verdict_row(target, sub, invocation.denied)
+    return sub, runtime.verdict_row(target.fields(), sub, invocation.denied)
 
 
 def _failure_row(target: scope.Target, error: retry.UpstreamError, calls: List[str]) -> Row:
@@ -130,7 +130,7 @@ def _failure_row(target: scope.Target, error: retry.UpstreamError, calls: List[s
     unreachable or failed."""
     denied = calls if error.status_code in (401, 403) else []
     verdict, reason = runtime.verdict_of([runtime.outcome_of_failure({}, error)], denied)
-    row = runtime.verdict_row(target, denied=denied, verdict=verdict, reason=reason)
+    row = runtime.verdict_row(target.fields(), denied=denied, verdict=verdict, reason=reason)
     row["retryable"] = bool(error.transient)
     return row
 
@@ -139,7 +139,7 @@ def _unreachable_account(target: scope.Target, error: retry.UpstreamError) -> Ro
     """AssumeAgency failed: a missing (404) or untrusting (401/403) agency is denied, which a retry cannot fix."""
     urn = accounts.agency_urn(target.account_id or "", target.agency or "")
     if error.status_code in (401, 403, 404) and error.error_code not in retry.GATEWAY_NOT_FOUND:
-        return runtime.verdict_row(target, denied=["sts.assume_agency"], verdict=Verdict.DENIED, reason=(
+        return runtime.verdict_row(target.fields(), denied=["sts.assume_agency"], verdict=Verdict.DENIED, reason=(
             f"AssumeAgency on {urn} answered {error.status_code} {error.error_code}: the member account has no such "
             "agency, or it does not trust this account, or the function's agency lacks sts:agencies:assume"))
     return _failure_row(target, error, ["sts.assume_agency"])

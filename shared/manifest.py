@@ -16,7 +16,6 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Union
 
-from shared import scope
 from shared.errors import ConfigurationError, InvalidRequest
 
 if TYPE_CHECKING:  # shared.clients imports shared.settings, which imports this module
@@ -208,7 +207,7 @@ RETRY_BASE_DELAY = seconds("RETRY_BASE_DELAY", "first backoff delay; doubles per
 HTTP_CONNECT_TIMEOUT = seconds("HTTP_CONNECT_TIMEOUT", "connect timeout of each upstream call", 3.0, 0.1, 60.0)
 TARGETS = items("TARGETS", "where the function acts: region/project_id, region/* (every project of the region), * "
                            "(every region), each optionally account_id:agency_name@ for a member account; empty: "
-                           "PROJECT_ID in REGION only", scope.entry)
+                           "PROJECT_ID in REGION only", lambda value, where: _scope().entry(value, where))
 TARGET_CONCURRENCY = integer("TARGET_CONCURRENCY", "targets (region, project, account) worked on at once", 4, 1, 32)
 HTTP_READ_TIMEOUT = seconds("HTTP_READ_TIMEOUT", "read timeout of each upstream call", 10.0, 0.1, 300.0)
 # Only without an agency (local runs): the agency's temporary keys win when present.
@@ -275,6 +274,12 @@ class FunctionManifest:
     def value(self, name: str, source: Any) -> Any:
         """The typed value of one declared setting from a settings source."""
         return self.setting(name).read(source)
+
+
+def _scope() -> Any:
+    from shared import scope  # only a function with TARGETS set reads one: the default cold start stays lean
+
+    return scope
 
 
 _DECLARED: Dict[str, FunctionManifest] = {}  # every manifest loaded in this process, by operation

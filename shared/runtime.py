@@ -13,9 +13,22 @@ import math
 import threading
 import time
 from collections import Counter
-from typing import AbstractSet, Any, Callable, Collection, Dict, Hashable, List, Optional, Sequence, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Callable,
+    Collection,
+    Dict,
+    Hashable,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
-from shared import clients, credentials, log, manifest, redaction, response_size, retry, scope, triggers, undo
+from shared import clients, credentials, log, manifest, redaction, response_size, retry, triggers, undo
 from shared.errors import (
     ConfigurationError,
     ErrorCode,
@@ -41,6 +54,9 @@ from shared.outcomes import (
 )
 from shared.settings import Settings, SettingsSource
 
+if TYPE_CHECKING:  # imported where a scope is asked about: the default path stays as lean as before
+    from shared import scope
+
 _cold = True
 _cold_lock = threading.Lock()
 REPORTING_RESERVE = 1.0  # seconds kept for writing the report and the audit records
@@ -52,7 +68,7 @@ class Invocation:
 
     def __init__(self, *, operation: str, trigger: triggers.Trigger, payload: Dict[str, Any],
                  settings: Settings, source: SettingsSource, context: Any,
-                 deadline: retry.Deadline, target: Optional[scope.Target] = None,
+                 deadline: retry.Deadline, target: Optional["scope.Target"] = None,
                  keys: Optional[credentials.Credentials] = None) -> None:
         self.operation = operation
         self.trigger = trigger
@@ -61,7 +77,7 @@ class Invocation:
         self.source = source
         self.context = context
         self.deadline = deadline
-        self.target = target or scope.Target(settings.region, settings.project_id)
+        self.target = target  # None: the function's own project (the default scope)
         self.notes: List[str] = []
         self.denied: List[str] = []  # the calls answered 401/403: the actions the agency lacks here
         self.dry_run = self._dry_run()
@@ -274,16 +290,20 @@ def _run_request(payload: Any, trigger: triggers.Trigger, settings: Settings, so
         return payload
     try:
         _guard_project(payload, settings)
-        asked = scope.requested(payload)
-        entries = scope.narrowed(settings.scope, asked)
-        payload = {key: value for key, value in payload.items() if key != "targets"}
+        if settings.targets or "targets" in payload:
+            from shared import scope  # only where the scope is asked about: the default path stays as lean as before
+
+            asked = scope.requested(payload)
+            entries = scope.narrowed(settings.scope, asked)
+            payload = {key: value for key, value in payload.items() if key != "targets"}
         base = Invocation(operation=operation, trigger=trigger, payload=payload, settings=settings,
                           source=source, context=context, deadline=deadline)
         if not settings.targets:  # the default scope: the function's own project, as it always was
             result = counted(base, revoke)
+            own = {"region": settings.region, "project_id": settings.project_id}
             # as before TARGETS: only an item's own 401/403 makes it denied (an optional verify's is a note)
-            result.targets.append(verdict_row(base.target, result, base.denied, any_refusal=False))
-            place(result.items, base.target)
+            result.targets.append(verdict_row(own, result, base.denied, any_refusal=False))
+            place(result.items, own)
             return result
         from shared import fanout  # only TARGETS brings discovery, member accounts and their SDKs
 
@@ -305,14 +325,14 @@ def counted(invocation: Invocation, revoke: Revoke) -> Report:
     return result
 
 
-def place(items: List[Outcome], target: scope.Target) -> None:
-    """Every item says where it was: region, project and, for a member account, account and agency."""
-    where = target.fields()
+def place(items: List[Outcome], where: Dict[str, str]) -> None:
+    """Every item says where it was: region, project and, for a member account, account and agency
+    (``scope.Target.fields``)."""
     for item in items:
         item.target = {**item.target, **where}
 
 
-def verdict_row(target: scope.Target, report: Optional[Report] = None, denied: Sequence[str] = (),
+def verdict_row(where: Dict[str, str], report: Optional[Report] = None, denied: Sequence[str] = (),
                  verdict: Optional[Verdict] = None, reason: Optional[str] = None,
                  any_refusal: bool = True) -> Dict[str, Any]:
     """A target's row in the report: its verdict from its items, or the one given."""
@@ -321,7 +341,7 @@ def verdict_row(target: scope.Target, report: Optional[Report] = None, denied: S
         verdict, reason = Verdict.BREAKER_TRIPPED, sweep.get("reason")
     if verdict is None:
         verdict, reason = verdict_of(report.items if report else [], denied, any_refusal)
-    row: Dict[str, Any] = {**target.fields(), "status": verdict}
+    row: Dict[str, Any] = {**where, "status": verdict}
     if reason:
         row["reason"] = reason
     if verdict is Verdict.DENIED and denied:

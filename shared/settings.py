@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 
-from shared import manifest, scope
+from shared import manifest
+
+if TYPE_CHECKING:  # imported only where TARGETS or a request's targets are read
+    from shared import scope
 from shared.errors import ConfigurationError
 
 
@@ -47,13 +50,15 @@ class Settings:
     retry_base_delay: float
     connect_timeout: float
     read_timeout: float
-    targets: Tuple[scope.Entry, ...] = ()  # TARGETS; empty: PROJECT_ID in REGION only
+    targets: Tuple["scope.Entry", ...] = ()  # TARGETS; empty: PROJECT_ID in REGION only
     target_concurrency: int = 4
 
     @property
-    def scope(self) -> Tuple[scope.Entry, ...]:
+    def scope(self) -> Tuple["scope.Entry", ...]:
         """The configured entries: TARGETS, or the function's own project."""
-        return self.targets or (scope.Entry(self.region, self.project_id),)
+        from shared.scope import Entry
+
+        return self.targets or (Entry(self.region, self.project_id),)
 
     @classmethod
     def load(cls, source: SettingsSource) -> "Settings":
