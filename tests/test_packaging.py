@@ -4,10 +4,13 @@ reproducible; an unpacked zip runs on its own against the emulator."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import io
 import json
 import os
 import py_compile
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -33,19 +36,56 @@ OTHER_SDKS = {"huaweicloudsdkmodelarts", "huaweicloudsdkworkspace", "huaweicloud
 MODELARTS, WORKSPACEAPP = "modelarts_delete_authorizations", "workspaceapp_batch_delete_app_group_authorization"
 
 
+ZIP_CACHE = ROOT / "build" / "test-zips"  # shared by the suites of one `make test` (they run one after another)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Each function's zip, built once on first use. The tests of one zip share an xdist_group, so
-    `make test` (--dist loadgroup) builds the three zips on different workers, each only once."""
+    `make test` (--dist loadgroup) builds the three zips on different workers, each only once; and a zip built
+    from the same sources, pins and packaging code by an earlier suite of the same run is used again (the
+    runtime suites would otherwise build the same three zips, for the template's Python, three times more)."""
     dest = tmp_path_factory.mktemp("dist")
     packages = {}
 
     def package(folder):
         if folder not in packages:
-            packages[folder] = packaging.build(SPECS[folder], dest)
+            packages[folder] = cached(folder) or packaging.build(SPECS[folder], dest)
+            keep(folder, packages[folder])
         return packages[folder]
 
     return package
+
+
+def build_key(folder):
+    """What a zip is made of: its sources, the pins for its Python and the packaging code itself."""
+    digest = hashlib.sha256()
+    spec = SPECS[folder]
+    for path in sorted([*(ROOT / "functions" / folder).rglob("*"), *(ROOT / "shared").rglob("*"),
+                        ROOT / "fgrevoke" / "packaging.py", ROOT / "pyproject.toml"]):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    digest.update(" ".join(packaging.requirements(folder, spec.python_version)).encode())
+    return digest.hexdigest()[:24]
+
+
+def cached(folder):
+    record = ZIP_CACHE / f"{folder}-{build_key(folder)}.json"
+    if not record.is_file():
+        return None
+    fields = json.loads(record.read_text())
+    package = packaging.Package(**{**fields, "path": Path(fields["path"])})
+    return package if package.path.is_file() else None
+
+
+def keep(folder, package):
+    ZIP_CACHE.mkdir(parents=True, exist_ok=True)
+    key = build_key(folder)
+    kept = ZIP_CACHE / f"{folder}-{key}.zip"
+    if package.path != kept:
+        shutil.copyfile(package.path, kept)
+    record = dataclasses.asdict(dataclasses.replace(package, path=kept))
+    (ZIP_CACHE / f"{folder}-{key}.json").write_text(json.dumps({**record, "path": str(kept)}))
 
 
 def tops(package):
