@@ -58,13 +58,14 @@ def built(tmp_path_factory):
 
 
 def build_key(folder):
-    """What a zip is made of: its sources, the pins for its Python and the packaging code itself."""
+    """What a zip is made of: its Python, its sources, the pins for that Python and the packaging code itself."""
     digest = hashlib.sha256()
     spec = SPECS[folder]
     for path in sorted([*(ROOT / "functions" / folder).rglob("*"), *(ROOT / "shared").rglob("*"),
                         ROOT / "fgrevoke" / "packaging.py", ROOT / "pyproject.toml"]):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    digest.update(f"Python {spec.python_version}: ".encode())  # the zip is built for the suite's own runtime
     digest.update(" ".join(packaging.requirements(folder, spec.python_version)).encode())
     return digest.hexdigest()[:24]
 
