@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from fgrevoke.errors import UsageError
@@ -247,6 +248,20 @@ def region_endpoints(emulator: "Emulator", regions: Iterable[str],
     left out stays as the SDK's region table has it (a region where it has no endpoint stays without one)."""
     return {f"HUAWEICLOUD_SDK_REGION_{service.upper()}_{region.replace('-', '_').upper()}":
             emulator.endpoint_for(region) for service in services for region in regions}
+
+
+def sources_only_package(spec: FunctionSpec, dist: Path) -> Path:
+    """A zip as `fgrevoke package` lays out the sources, without the dependencies (which deploy does not check):
+    deploy takes it as current, so a test of what deploy does after the build need not wait for pip."""
+    import zipfile
+
+    from fgrevoke import deploy
+
+    path = dist / f"{spec.folder}.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for source, name in deploy._sources(spec):
+            archive.writestr(name, source.read_bytes())
+    return path
 
 
 # -- the fgrevoke command, run as a user runs it ------------------------------------------------------

@@ -14,8 +14,9 @@ import threading
 import pytest
 
 from conftest import AK, SK, find_secrets
+from fgrevoke import template
 from fgrevoke.emulator.seed import EXAMPLE_PROJECT
-from fgrevoke.testkit import Background, command_env, run_command
+from fgrevoke.testkit import Background, command_env, run_command, sources_only_package
 
 pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
 
@@ -242,13 +243,15 @@ def test_on_a_terminal_the_user_is_asked(tmp_path, event_file, real, answer, cod
         assert stdout == "" and not any("authorizations" in line for line in real.stderr)
 
 
-def test_deploy_failures_reaching_the_cloud_are_one_line(real):
+def test_deploy_failures_reaching_the_cloud_are_one_line(real, tmp_path):
+    for spec in template.functions(template.load()):  # current zips: the test is about the cloud, not the build
+        sources_only_package(spec, tmp_path)
     base = dict(HUAWEICLOUD_SDK_AK="WRONGKEY", HUAWEICLOUD_SDK_SK="wrong-secret")
-    refused = run_command("deploy", "--plan", "--project-id", EXAMPLE_PROJECT, env=command_env(
-        **base, HUAWEICLOUD_SDK_REGION_FUNCTIONGRAPH_CN_NORTH_4=real.endpoint))
+    refused = run_command("deploy", "--plan", "--project-id", EXAMPLE_PROJECT, "--dist", str(tmp_path),
+                          env=command_env(**base, HUAWEICLOUD_SDK_REGION_FUNCTIONGRAPH_CN_NORTH_4=real.endpoint))
     message = one_line_error(refused, 1)
     assert "401 APIG.0301" in message and "HUAWEICLOUD_SDK_AK/SK" in message
-    unreachable = run_command("deploy", "--plan", "--project-id", EXAMPLE_PROJECT, "--json", env=command_env(
-        **base, HUAWEICLOUD_SDK_REGION_FUNCTIONGRAPH_CN_NORTH_4="http://127.0.0.1:9"))
+    unreachable = run_command("deploy", "--plan", "--project-id", EXAMPLE_PROJECT, "--json", "--dist", str(tmp_path),
+                              env=command_env(**base, HUAWEICLOUD_SDK_REGION_FUNCTIONGRAPH_CN_NORTH_4="http://127.0.0.1:9"))
     assert "could not be reached" in one_line_error(unreachable, 1)
     assert json.loads(unreachable.stdout)["exit_code"] == 1

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import AK, PROJECT, SK, TOKEN
 from fgrevoke import deploy, template
+from fgrevoke.testkit import sources_only_package
 
 pytestmark = pytest.mark.slow  # each test runs the command as a subprocess: make test-fast skips them
 
@@ -30,21 +31,12 @@ ALL_TRIGGERS = ["--param", "EnableApigTriggers=true", "--param", "ApigInstanceId
 MODELARTS = "fgrevoke-modelarts-delete-authorizations"
 
 
-def write_package(spec: template.FunctionSpec, dist: Path) -> Path:
-    """The zip as `fgrevoke package` lays out the sources (without the dependencies, which deploy does not check)."""
-    path = dist / f"{spec.folder}.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        for source, name in deploy._sources(spec):
-            archive.writestr(name, source.read_bytes())
-    return path
-
-
 @pytest.fixture
 def dist(tmp_path: Path) -> Path:
     folder = tmp_path / "dist"
     folder.mkdir()
     for spec in SPECS:
-        write_package(spec, folder)
+        sources_only_package(spec, folder)
     return folder
 
 
