@@ -345,7 +345,7 @@ def verdict_row(where: Dict[str, str], report: Optional[Report] = None, denied: 
     if reason:
         row["reason"] = reason
     if verdict is Verdict.DENIED and denied:
-        row["denied_actions"] = sorted({manifest.action_for(call) or call for call in denied})
+        row["denied_actions"] = _actions(denied)
     if report is not None:
         row["summary"] = dict(Counter(str(item.outcome) for item in report.items))
         row.update(report.details)  # e.g. a Workspace selection: what was listed and matched there
@@ -358,7 +358,7 @@ def verdict_of(items: Sequence[Outcome], denied: Sequence[str],
     without TARGETS only an item's own refusal does, as before."""
     failed = [item for item in items if item.outcome in (FAILED, NOT_ATTEMPTED)]
     if any_refusal and denied and not any(item.upstream_status in (401, 403) for item in failed):
-        actions = sorted({manifest.action_for(call) or call for call in denied})
+        actions = _actions(denied)
         return Verdict.DENIED, f"a call was answered 401/403: the agency lacks {', '.join(actions)} here"
     if not failed:
         if items and all(item.outcome == ALREADY_ABSENT for item in items):
@@ -371,7 +371,7 @@ def verdict_of(items: Sequence[Outcome], denied: Sequence[str],
         return Verdict.DONE, None
     refused = [item for item in failed if item.upstream_status in (401, 403)]
     if refused:
-        actions = sorted({manifest.action_for(call) or call for call in denied}) or ["(see the items)"]
+        actions = _actions(denied) or ["(see the items)"]
         return Verdict.DENIED, (f"the service answered {refused[0].upstream_status} {refused[0].error_code}: the "
                                 f"agency lacks {', '.join(actions)} here")
     unreachable = [item for item in failed if item.outcome == FAILED and _unreachable(item)]
@@ -380,6 +380,11 @@ def verdict_of(items: Sequence[Outcome], denied: Sequence[str],
     if any(item.outcome == FAILED for item in failed):
         return Verdict.FAILED, "some items failed: they say why"
     return Verdict.NOT_ATTEMPTED, failed[0].reason
+
+
+def _actions(denied: Sequence[str]) -> List[str]:
+    """The IAM actions the refused calls need (the call's name where no manifest says)."""
+    return sorted({manifest.action_for(call) or call for call in denied})
 
 
 def _unreachable(item: Outcome) -> bool:
