@@ -12,11 +12,16 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional, TypeVar
 
-import requests
-from huaweicloudsdkcore.exceptions import exceptions as sdk_errors
+from shared.deferred_imports import deferred_imports
 
-from shared import call_deadline
-from shared.errors import ErrorCode
+# The first import of requests on a cold start. urllib3 reads h2's version only when HTTP/2 is switched on, and
+# requests opens a zip only for a CA bundle packed inside one; neither happens here (docs/reference/sdk.md §5).
+with deferred_imports("importlib.metadata:version", "zipfile"):
+    import requests
+from huaweicloudsdkcore.exceptions import exceptions as sdk_errors  # noqa: E402
+
+from shared import call_deadline  # noqa: E402
+from shared.errors import ErrorCode  # noqa: E402
 
 T = TypeVar("T")
 MAX_DELAY = 8.0

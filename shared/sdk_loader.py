@@ -17,6 +17,8 @@ import threading
 import types
 from typing import Dict
 
+from shared.deferred_imports import deferred_imports
+
 _EXPORT_LINE = re.compile(r"^from (\S+) import (\w+)\s*$", re.MULTILINE)
 _lock = threading.Lock()
 # Names resolve one at a time: a thread must never get a model module another thread is still running.
@@ -42,11 +44,14 @@ def service_package(name: str) -> types.ModuleType:
 def _import_core_without_home() -> None:
     # The core writes $HOME/.huaweicloud/application_id when first imported (docs/reference/sdk.md §7.10);
     # without HOME it writes nothing and leaves the id out of the User-Agent.
-    if "huaweicloudsdkcore.http.user_agent" in sys.modules:
+    if "huaweicloudsdkcore.client" in sys.modules:
         return
     home = os.environ.pop("HOME", None)
     try:
-        importlib.import_module("huaweicloudsdkcore.http.user_agent")
+        # What only the SM2 and ECDSA signers use, loaded if ever used (docs/reference/sdk.md §5).
+        with deferred_imports("pyasn1.codec.der.encoder", "pyasn1.codec.der.decoder", "pyasn1.type.univ"):
+            importlib.import_module("huaweicloudsdkcore.client")
+            importlib.import_module("huaweicloudsdkcore.auth.credentials")
     finally:
         if home is not None:
             os.environ["HOME"] = home
