@@ -34,6 +34,7 @@ ZIP_LIMIT = 50 * 2**20  # code uploaded through the API
 CONSOLE_LIMIT = 40 * 2**20  # code uploaded on the console
 UNZIPPED_LIMIT = 1500 * 2**20
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+COMPRESS_LEVEL = 6
 CODE_ROOT = "/opt/function/code"  # RUNTIME_CODE_ROOT
 SOURCE_ONLY = shutil.ignore_patterns("__pycache__", "*.pyc")
 
@@ -220,14 +221,15 @@ def write_zip(tree: Path, path: Path) -> "tuple[int, int]":
     files = sorted(p for p in tree.rglob("*") if p.is_file())
     unzipped = 0
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    # zlib's default level: level 9 took 3.2 s per zip where 6 takes 1.0 s, for a zip 0.6 % smaller (2026-12-04).
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
         for file in files:
             info = zipfile.ZipInfo(file.relative_to(tree).as_posix(), date_time=FIXED_TIME)
             info.external_attr = 0o100644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             data = file.read_bytes()
             unzipped += len(data)
-            archive.writestr(info, data, compresslevel=9)
+            archive.writestr(info, data, compresslevel=COMPRESS_LEVEL)
     os.replace(partial, path)
     return len(files), unzipped
 
