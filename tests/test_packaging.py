@@ -4,19 +4,17 @@ reproducible; an unpacked zip runs on its own against the emulator."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
 import io
 import json
 import os
 import py_compile
-import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+import zip_cache
 
 from conftest import AK, PROJECT, SK, TOKEN
 from fgrevoke import functions, packaging, template, validate
@@ -36,9 +34,6 @@ OTHER_SDKS = {"huaweicloudsdkmodelarts", "huaweicloudsdkworkspace", "huaweicloud
 MODELARTS, WORKSPACEAPP = "modelarts_delete_authorizations", "workspaceapp_batch_delete_app_group_authorization"
 
 
-ZIP_CACHE = ROOT / "build" / "test-zips"  # shared by the suites of one `make test` (they run one after another)
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Each function's zip, built once on first use. The tests of one zip share an xdist_group, so
@@ -50,43 +45,10 @@ def built(tmp_path_factory):
 
     def package(folder):
         if folder not in packages:
-            packages[folder] = cached(folder) or packaging.build(SPECS[folder], dest)
-            keep(folder, packages[folder])
+            packages[folder] = zip_cache.package(SPECS[folder], dest)
         return packages[folder]
 
     return package
-
-
-def build_key(folder):
-    """What a zip is made of: its Python, its sources, the pins for that Python and the packaging code itself."""
-    digest = hashlib.sha256()
-    spec = SPECS[folder]
-    for path in sorted([*(ROOT / "functions" / folder).rglob("*"), *(ROOT / "shared").rglob("*"),
-                        ROOT / "fgrevoke" / "packaging.py", ROOT / "pyproject.toml"]):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    digest.update(f"Python {spec.python_version}: ".encode())  # the zip is built for the suite's own runtime
-    digest.update(" ".join(packaging.requirements(folder, spec.python_version)).encode())
-    return digest.hexdigest()[:24]
-
-
-def cached(folder):
-    record = ZIP_CACHE / f"{folder}-{build_key(folder)}.json"
-    if not record.is_file():
-        return None
-    fields = json.loads(record.read_text())
-    package = packaging.Package(**{**fields, "path": Path(fields["path"])})
-    return package if package.path.is_file() else None
-
-
-def keep(folder, package):
-    ZIP_CACHE.mkdir(parents=True, exist_ok=True)
-    key = build_key(folder)
-    kept = ZIP_CACHE / f"{folder}-{key}.zip"
-    if package.path != kept:
-        shutil.copyfile(package.path, kept)
-    record = dataclasses.asdict(dataclasses.replace(package, path=kept))
-    (ZIP_CACHE / f"{folder}-{key}.json").write_text(json.dumps({**record, "path": str(kept)}))
 
 
 def tops(package):
