@@ -7,8 +7,7 @@ import importlib
 import json
 import math
 import threading
-from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Final, Optional, Tuple
 
 from shared.credentials import Credentials
 from shared.deferred_imports import deferred_imports
@@ -19,15 +18,24 @@ from shared.settings import Settings
 USER_AGENT = "fgrevoke/0.1"
 
 
-@dataclass(frozen=True)
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md); Final: read-only, checked by mypy.
 class Service:
-    """An SDK service: its package, client class and Region class."""
+    """An SDK service: its package, client class and Region class. One object per service (below): compared by
+    identity."""
 
-    package: str
-    client_class: str
-    region_module: str
-    region_class: str
-    env_name: str  # as in HUAWEICLOUD_SDK_REGION_<env_name>_<REGION>
+    __slots__ = ("package", "client_class", "region_module", "region_class", "env_name")
+    package: Final[str]
+    client_class: Final[str]
+    region_module: Final[str]
+    region_class: Final[str]
+    env_name: Final[str]  # as in HUAWEICLOUD_SDK_REGION_<env_name>_<REGION>
+
+    def __init__(self, package: str, client_class: str, region_module: str, region_class: str, env_name: str) -> None:
+        self.package = package
+        self.client_class = client_class
+        self.region_module = region_module
+        self.region_class = region_class
+        self.env_name = env_name
 
     def sdk(self) -> Any:
         return service_package(self.package)

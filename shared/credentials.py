@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Final, Optional
 
 from shared import redaction
 from shared.errors import ConfigurationError
 from shared.settings import SettingsSource
 
 
-@dataclass(frozen=True, repr=False)
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md); Final: read-only, checked by mypy.
 class Credentials:
-    access_key: str
-    secret_key: str
-    security_token: Optional[str]
-    source: str  # "agency" or "environment", or the member account's agency
-    account_id: Optional[str] = None  # a member account's session (None: the function's own account)
+    __slots__ = ("access_key", "secret_key", "security_token", "source", "account_id")
+    access_key: Final[str]
+    secret_key: Final[str]
+    security_token: Final[Optional[str]]
+    source: Final[str]  # "agency" or "environment", or the member account's agency
+    account_id: Final[Optional[str]]  # a member account's session (None: the function's own account)
+
+    def __init__(self, access_key: str, secret_key: str, security_token: Optional[str], source: str,
+                 account_id: Optional[str] = None) -> None:
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.security_token = security_token
+        self.source = source
+        self.account_id = account_id
 
     def fingerprint(self) -> str:
         """Tells rotated keys apart without keeping them in a cache key."""

@@ -8,7 +8,6 @@ TARGETS is set: the default scope loads none of this.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from functools import partial
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -51,9 +50,10 @@ class _Reach:
 
     def _sts(self, region: str) -> Any:
         """STS in the function's region, else in the target's (STS answers at any regional endpoint)."""
-        for where in dict.fromkeys((self.base.settings.region, region)):
+        settings = self.base.settings
+        for where in dict.fromkeys((settings.region, region)):
             try:
-                return clients.client_for(clients.STS, replace(self.base.settings, region=where), self.base.keys())
+                return clients.client_for(clients.STS, settings.placed(where, settings.project_id), self.base.keys())
             except ServiceNotOffered:
                 continue
         variable = f"HUAWEICLOUD_SDK_REGION_STS_{self.base.settings.region.upper().replace('-', '_')}"
@@ -109,7 +109,7 @@ def _in_target(base: runtime.Invocation, reach: _Reach, revoke: runtime.Revoke,
         return None, _unreachable_account(target, failure.error)
     invocation = runtime.Invocation(
         operation=base.operation, trigger=base.trigger, payload=base.payload,
-        settings=replace(base.settings, region=target.region, project_id=target.project_id),
+        settings=base.settings.placed(target.region, target.project_id),
         source=base.source, context=base.context, deadline=base.deadline, target=target, keys=keys)
     try:
         sub = runtime.counted(invocation, revoke)

@@ -11,10 +11,9 @@ import importlib.util
 import re
 import sys
 import threading
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Final, Optional, Tuple, Union
 
 from shared.errors import ConfigurationError, InvalidRequest
 
@@ -42,22 +41,41 @@ class Kind(str, Enum):
         return str(self.value)
 
 
-@dataclass(frozen=True)
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md); Final: read-only, checked by mypy.
 class Setting:
     """A function setting (an environment variable): its type, default, allowed values and meaning."""
 
-    name: str
-    kind: Kind
-    doc: str
-    default: Any = None
-    low: Optional[float] = None
-    high: Optional[float] = None
-    choices: Tuple[str, ...] = ()
-    pattern: str = ""  # a TEXT value must match it
-    pattern_doc: str = ""  # what a match looks like, for the error message
-    required: bool = False  # no default: the template must give it
-    secret: bool = False  # only ever in EncryptedVariables
-    entry: Optional[Callable[[Any, str], Any]] = None  # a LIST entry's parser (the request field's own)
+    __slots__ = ("name", "kind", "doc", "default", "low", "high", "choices", "pattern", "pattern_doc", "required",
+                 "secret", "entry")
+    name: Final[str]
+    kind: Final[Kind]
+    doc: Final[str]
+    default: Final[Any]
+    low: Final[Optional[float]]
+    high: Final[Optional[float]]
+    choices: Final[Tuple[str, ...]]
+    pattern: Final[str]  # a TEXT value must match it
+    pattern_doc: Final[str]  # what a match looks like, for the error message
+    required: Final[bool]  # no default: the template must give it
+    secret: Final[bool]  # only ever in EncryptedVariables
+    entry: Final[Optional[Callable[[Any, str], Any]]]  # a LIST entry's parser (the request field's own)
+
+    def __init__(self, name: str, kind: Kind, doc: str, default: Any = None, low: Optional[float] = None,
+                 high: Optional[float] = None, choices: Tuple[str, ...] = (), pattern: str = "", pattern_doc: str = "",
+                 required: bool = False, secret: bool = False,
+                 entry: Optional[Callable[[Any, str], Any]] = None) -> None:
+        self.name = name
+        self.kind = kind
+        self.doc = doc
+        self.default = default
+        self.low = low
+        self.high = high
+        self.choices = choices
+        self.pattern = pattern
+        self.pattern_doc = pattern_doc
+        self.required = required
+        self.secret = secret
+        self.entry = entry
 
     def parse(self, raw: Optional[str]) -> Any:
         """The typed value of ``raw`` (absent or blank: the default); the error names the setting."""
@@ -221,30 +239,46 @@ SHARED_SETTINGS: Tuple[Setting, ...] = (
     HTTP_READ_TIMEOUT, HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN)
 
 
-@dataclass(frozen=True)
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md); Final: read-only, checked by mypy.
 class Action:
     """An IAM action the function's agency must allow, and why."""
 
-    name: str
-    why: str
-    called: bool = True  # False: no call of ours needs it alone; the service requires it alongside another
+    __slots__ = ("name", "why", "called")
+    name: Final[str]
+    why: Final[str]
+    called: Final[bool]  # False: no call of ours needs it alone; the service requires it alongside another
+
+    def __init__(self, name: str, why: str, called: bool = True) -> None:
+        self.name = name
+        self.why = why
+        self.called = called
 
 
-@dataclass(frozen=True)
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md); Final: read-only, checked by mypy.
 class FunctionManifest:
     """Everything the tooling and the handler need to know about one function."""
 
-    operation: str  # names the function in logs and responses, e.g. modelarts.delete_authorizations
-    summary: str
-    service: "Service"  # the SDK service it calls: package, client, region table
-    api: str  # the revoking API, e.g. "DELETE /v2/{project_id}/authorizations (DeleteAuthorizations)"
-    actions: Tuple[Action, ...]
-    settings: Tuple[Setting, ...] = ()  # its own; SHARED_SETTINGS come with every function
-    reads: Tuple["Service", ...] = ()  # other SDK services it lists (the sweep's directories): shipped too
-    offboards: bool = True  # acts on IAM user deletions (CTS); False: what it revokes is not a person's
+    __slots__ = ("operation", "summary", "service", "api", "actions", "settings", "reads", "offboards")
+    operation: Final[str]  # names the function in logs and responses, e.g. modelarts.delete_authorizations
+    summary: Final[str]
+    service: Final["Service"]  # the SDK service it calls: package, client, region table
+    api: Final[str]  # the revoking API, e.g. "DELETE /v2/{project_id}/authorizations (DeleteAuthorizations)"
+    actions: Final[Tuple[Action, ...]]
+    settings: Final[Tuple[Setting, ...]]  # its own; SHARED_SETTINGS come with every function
+    reads: Final[Tuple["Service", ...]]  # other SDK services it lists (the sweep's directories): shipped too
+    offboards: Final[bool]  # acts on IAM user deletions (CTS); False: what it revokes is not a person's
 
-    def __post_init__(self) -> None:
-        _DECLARED[self.operation] = self
+    def __init__(self, operation: str, summary: str, service: "Service", api: str, actions: Tuple[Action, ...],
+                 settings: Tuple[Setting, ...] = (), reads: Tuple["Service", ...] = (), offboards: bool = True) -> None:
+        self.operation = operation
+        self.summary = summary
+        self.service = service
+        self.api = api
+        self.actions = actions
+        self.settings = settings
+        self.reads = reads
+        self.offboards = offboards
+        _DECLARED[operation] = self
 
     @property
     def required_actions(self) -> Tuple[str, ...]:

@@ -7,7 +7,6 @@ from them); their values are the strings in the JSON, so the output reads as bef
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Dict, List, Optional
 
@@ -91,17 +90,38 @@ DONE = frozenset({DELETED, ALREADY_ABSENT, SKIPPED_PROTECTED, SKIPPED_IN_FORCE, 
 UNFINISHED = frozenset({FAILED, NOT_ATTEMPTED})
 
 
-@dataclass
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md).
 class Outcome:
+    __slots__ = ("target", "outcome", "reason", "error_code", "error_msg", "request_id", "transient", "details",
+                 "upstream_status")
     target: Dict[str, Any]
     outcome: TargetState
-    reason: Optional[str] = None
-    error_code: Optional[str] = None
-    error_msg: Optional[str] = None
-    request_id: Optional[str] = None
-    transient: bool = False
-    details: Dict[str, Any] = field(default_factory=dict)  # what the item is about (e.g. a deletion's effect)
-    upstream_status: Optional[int] = None  # the HTTP status of a failed call: tells the target's verdict
+    reason: Optional[str]
+    error_code: Optional[str]
+    error_msg: Optional[str]
+    request_id: Optional[str]
+    transient: bool
+    details: Dict[str, Any]  # what the item is about (e.g. a deletion's effect)
+    upstream_status: Optional[int]  # the HTTP status of a failed call: tells the target's verdict
+
+    def __init__(self, target: Dict[str, Any], outcome: TargetState, reason: Optional[str] = None,
+                 error_code: Optional[str] = None, error_msg: Optional[str] = None, request_id: Optional[str] = None,
+                 transient: bool = False, details: Optional[Dict[str, Any]] = None,
+                 upstream_status: Optional[int] = None) -> None:
+        self.target = target
+        self.outcome = outcome
+        self.reason = reason
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.request_id = request_id
+        self.transient = transient
+        self.details = {} if details is None else details
+        self.upstream_status = upstream_status
+
+    def for_target(self, target: Dict[str, Any], details: Dict[str, Any]) -> "Outcome":
+        """This outcome of a call that covered several targets, as one of them."""
+        return Outcome(target, self.outcome, self.reason, self.error_code, self.error_msg, self.request_id,
+                       self.transient, details, self.upstream_status)
 
     def to_dict(self) -> Dict[str, Any]:
         body: Dict[str, Any] = dict(self.target)
@@ -116,16 +136,29 @@ class Outcome:
         return body
 
 
-@dataclass
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md).
 class Report:
+    __slots__ = ("operation", "dry_run", "items", "upstream_calls", "notes", "details", "targets", "scoped")
     operation: str
     dry_run: bool
-    items: List[Outcome] = field(default_factory=list)
-    upstream_calls: int = 0
-    notes: List[str] = field(default_factory=list)
-    details: Dict[str, Any] = field(default_factory=dict)
-    targets: List[Dict[str, Any]] = field(default_factory=list)  # one row per target: its verdict
-    scoped: bool = False  # TARGETS is set: the summary counts targets by verdict too
+    items: List[Outcome]
+    upstream_calls: int
+    notes: List[str]
+    details: Dict[str, Any]
+    targets: List[Dict[str, Any]]  # one row per target: its verdict
+    scoped: bool  # TARGETS is set: the summary counts targets by verdict too
+
+    def __init__(self, operation: str, dry_run: bool, items: Optional[List[Outcome]] = None, upstream_calls: int = 0,
+                 notes: Optional[List[str]] = None, details: Optional[Dict[str, Any]] = None,
+                 targets: Optional[List[Dict[str, Any]]] = None, scoped: bool = False) -> None:
+        self.operation = operation
+        self.dry_run = dry_run
+        self.items = [] if items is None else items
+        self.upstream_calls = upstream_calls
+        self.notes = [] if notes is None else notes
+        self.details = {} if details is None else details
+        self.targets = [] if targets is None else targets
+        self.scoped = scoped
 
     @property
     def failing_targets(self) -> List[Dict[str, Any]]:

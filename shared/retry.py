@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
-from typing import Callable, Optional, TypeVar
+from typing import Callable, Final, Optional, TypeVar
 
 from shared.deferred_imports import deferred_imports
 
@@ -31,14 +30,24 @@ GATEWAY_NOT_FOUND = frozenset({"APIG.0101", "APIGW.0101"})
 NOT_ATTEMPTED = ErrorCode.NOT_ATTEMPTED
 
 
-@dataclass(frozen=True)
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md); Final: read-only, checked by mypy.
 class UpstreamError:
-    error_code: str
-    error_msg: str
-    request_id: Optional[str]
-    status_code: Optional[int]
-    transient: bool
-    retry_after: Optional[float] = None
+    __slots__ = ("error_code", "error_msg", "request_id", "status_code", "transient", "retry_after")
+    error_code: Final[str]
+    error_msg: Final[str]
+    request_id: Final[Optional[str]]
+    status_code: Final[Optional[int]]
+    transient: Final[bool]
+    retry_after: Final[Optional[float]]
+
+    def __init__(self, error_code: str, error_msg: str, request_id: Optional[str], status_code: Optional[int],
+                 transient: bool, retry_after: Optional[float] = None) -> None:
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.request_id = request_id
+        self.status_code = status_code
+        self.transient = transient
+        self.retry_after = retry_after
 
 
 class UpstreamCallFailed(Exception):

@@ -4,8 +4,7 @@ setting is (type, default, range) is declared in shared/manifest.py."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Final, Optional, Tuple
 
 from shared import manifest
 
@@ -37,21 +36,44 @@ class SettingsSource:
         return value or None
 
 
-@dataclass(frozen=True)
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md); Final: read-only, checked by mypy.
 class Settings:
     """The settings every function reads, validated once per invocation."""
 
-    region: str
-    project_id: str
-    dry_run: bool
-    log_level: str
-    max_concurrency: int
-    max_attempts: int
-    retry_base_delay: float
-    connect_timeout: float
-    read_timeout: float
-    targets: Tuple["scope.Entry", ...] = ()  # TARGETS; empty: PROJECT_ID in REGION only
-    target_concurrency: int = 4
+    __slots__ = ("region", "project_id", "dry_run", "log_level", "max_concurrency", "max_attempts", "retry_base_delay",
+                 "connect_timeout", "read_timeout", "targets", "target_concurrency")
+    region: Final[str]
+    project_id: Final[str]
+    dry_run: Final[bool]
+    log_level: Final[str]
+    max_concurrency: Final[int]
+    max_attempts: Final[int]
+    retry_base_delay: Final[float]
+    connect_timeout: Final[float]
+    read_timeout: Final[float]
+    targets: Final[Tuple["scope.Entry", ...]]  # TARGETS; empty: PROJECT_ID in REGION only
+    target_concurrency: Final[int]
+
+    def __init__(self, region: str, project_id: str, dry_run: bool, log_level: str, max_concurrency: int,
+                 max_attempts: int, retry_base_delay: float, connect_timeout: float, read_timeout: float,
+                 targets: Tuple["scope.Entry", ...] = (), target_concurrency: int = 4) -> None:
+        self.region = region
+        self.project_id = project_id
+        self.dry_run = dry_run
+        self.log_level = log_level
+        self.max_concurrency = max_concurrency
+        self.max_attempts = max_attempts
+        self.retry_base_delay = retry_base_delay
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.targets = targets
+        self.target_concurrency = target_concurrency
+
+    def placed(self, region: str, project_id: str) -> "Settings":
+        """The same settings for another region and project (one target of TARGETS, or where STS answers)."""
+        return Settings(region, project_id, self.dry_run, self.log_level, self.max_concurrency, self.max_attempts,
+                        self.retry_base_delay, self.connect_timeout, self.read_timeout, self.targets,
+                        self.target_concurrency)
 
     @property
     def scope(self) -> Tuple["scope.Entry", ...]:

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Final, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
 from shared import fields, manifest, retry, runtime
 from shared.errors import ErrorCode, InvalidRequest
@@ -58,11 +57,17 @@ Directory = Callable[[], Set[str]]
 Revoke = Callable[[List[Grant]], List[Outcome]]
 
 
-@dataclass(frozen=True)
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md); Final: read-only, checked by mypy.
 class Limits:
-    max_fraction: float
-    max_count: int
-    min_age_hours: float
+    __slots__ = ("max_fraction", "max_count", "min_age_hours")
+    max_fraction: Final[float]
+    max_count: Final[int]
+    min_age_hours: Final[float]
+
+    def __init__(self, max_fraction: float, max_count: int, min_age_hours: float) -> None:
+        self.max_fraction = max_fraction
+        self.max_count = max_count
+        self.min_age_hours = min_age_hours
 
     def allows(self, orphans: int, grants: int) -> bool:
         return orphans <= self.max_count and orphans <= self.max_fraction * grants
@@ -71,17 +76,28 @@ class Limits:
         return {"max_fraction": self.max_fraction, "max_count": self.max_count, "min_age_hours": self.min_age_hours}
 
 
-@dataclass
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md).
 class Tally:
     """What the sweep saw in the target (``report.details["sweep"]``)."""
 
-    status: str = DONE
-    grants: int = 0
-    held_by_existing: int = 0
-    orphans: int = 0
-    skipped: int = 0
-    listings: List[str] = field(default_factory=list)
-    reason: Optional[str] = None
+    __slots__ = ("status", "grants", "held_by_existing", "orphans", "skipped", "listings", "reason")
+    status: str
+    grants: int
+    held_by_existing: int
+    orphans: int
+    skipped: int
+    listings: List[str]
+    reason: Optional[str]
+
+    def __init__(self, status: str = DONE, grants: int = 0, held_by_existing: int = 0, orphans: int = 0,
+                 skipped: int = 0, listings: Optional[List[str]] = None, reason: Optional[str] = None) -> None:
+        self.status = status
+        self.grants = grants
+        self.held_by_existing = held_by_existing
+        self.orphans = orphans
+        self.skipped = skipped
+        self.listings = [] if listings is None else listings
+        self.reason = reason
 
     def to_dict(self, limits: Limits) -> Dict[str, Any]:
         body: Dict[str, Any] = {"status": self.status, "grants": self.grants,

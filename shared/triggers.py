@@ -11,8 +11,7 @@ import base64
 import binascii
 import json
 import math
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, Final, List, Optional, Tuple, Union
 
 from shared.errors import InvalidRequest, MethodNotAllowed, PayloadTooLarge, RevokeError
 
@@ -23,22 +22,47 @@ APIG_BODY_LIMIT = 4 * 1024 * 1024  # dedicated APIG request body limit
 IAM_USER_DELETIONS = frozenset({"deleteUser", "deleteUserV5"})
 
 
-@dataclass(frozen=True)
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md); Final: read-only, checked by mypy.
 class Offboarding:
     """An IAM user was deleted (CTS trace): every grant of that person must go."""
 
-    user_id: Any  # as the trace gives it: the function's own id parser decides
-    user_name: Any
+    __slots__ = ("user_id", "user_name")
+    user_id: Final[Any]  # as the trace gives it: the function's own id parser decides
+    user_name: Final[Any]
+
+    def __init__(self, user_id: Any, user_name: Any) -> None:
+        self.user_id = user_id
+        self.user_name = user_name
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Offboarding):
+            return NotImplemented
+        return (self.user_id, self.user_name) == (other.user_id, other.user_name)
+
+    def __repr__(self) -> str:
+        return f"Offboarding(user_id={self.user_id!r}, user_name={self.user_name!r})"
 
 
-@dataclass(frozen=True)
+# Not a dataclass: cheaper to create on a cold start (docs/performance.md); Final: read-only, checked by mypy.
 class Trigger:
-    kind: str
-    correlation_id: Optional[str]
-    payloads: Tuple[Union[Dict[str, Any], RevokeError], ...] = ()
-    offboarding: Optional[Offboarding] = None
-    ignored: Optional[str] = None  # why the event asks for nothing
-    facts: Dict[str, Any] = field(default_factory=dict)  # logged with the invocation
+    __slots__ = ("kind", "correlation_id", "payloads", "offboarding", "ignored", "facts")
+    kind: Final[str]
+    correlation_id: Final[Optional[str]]
+    payloads: Final[Tuple[Union[Dict[str, Any], RevokeError], ...]]
+    offboarding: Final[Optional[Offboarding]]
+    ignored: Final[Optional[str]]  # why the event asks for nothing
+    facts: Final[Dict[str, Any]]  # logged with the invocation
+
+    def __init__(self, kind: str, correlation_id: Optional[str],
+                 payloads: Tuple[Union[Dict[str, Any], RevokeError], ...] = (),
+                 offboarding: Optional[Offboarding] = None, ignored: Optional[str] = None,
+                 facts: Optional[Dict[str, Any]] = None) -> None:
+        self.kind = kind
+        self.correlation_id = correlation_id
+        self.payloads = payloads
+        self.offboarding = offboarding
+        self.ignored = ignored
+        self.facts = {} if facts is None else facts
 
     @property
     def asynchronous(self) -> bool:

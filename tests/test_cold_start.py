@@ -109,3 +109,26 @@ def test_what_the_sdk_and_requests_defer_still_works_when_used(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "PackageNotFoundError"  # the real importlib.metadata looked for h2
+
+
+DATACLASS_PROBE = """
+import importlib, json, sys
+sys.path.insert(0, {root!r})
+for name in {names!r}:
+    sys.path.insert(0, {root!r} + "/functions/" + name)
+    importlib.import_module("index")
+    sys.path.pop(0)
+    for plain in ("index", "sweep"):  # each function has its own
+        sys.modules.pop(plain, None)
+print(json.dumps([module + "." + name for module, loaded in sorted(sys.modules.items()) if module.startswith("shared")
+                  for name, value in vars(loaded).items()
+                  if isinstance(value, type) and "__dataclass_fields__" in vars(value)]))
+"""
+
+
+def test_importing_a_handler_creates_no_dataclass_in_shared():
+    # A dataclass costs ~0.5-1 ms to create at import, on every cold start (docs/performance.md).
+    names = sorted(path.parent.name for path in (ROOT / "functions").glob("*/index.py"))
+    probe = DATACLASS_PROBE.format(root=str(ROOT), names=names)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == []

@@ -15,7 +15,6 @@ taken first: ids it does not hold are ``already_absent`` and never sent.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
@@ -170,7 +169,7 @@ def _delete(invocation: runtime.Invocation, client: Any, batch: List[str]) -> Ou
 
 
 def _each(batch: List[str], outcome: Outcome) -> List[Outcome]:
-    return [replace(outcome, target={"policy_id": p}, details={}) for p in batch]
+    return [outcome.for_target({"policy_id": p}, {}) for p in batch]
 
 
 def in_force(policy: Policy) -> bool:

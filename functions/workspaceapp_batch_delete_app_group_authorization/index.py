@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from dataclasses import replace
 from functools import partial
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
@@ -413,7 +412,7 @@ def _remove(invocation: runtime.Invocation, client: Any, call: Tuple[List[str], 
     outcome = invocation.attempt([_target(group, account) for group in groups for account in accounts],
                                  partial(client.batch_delete_app_group_authorization, request),
                                  operation="workspaceapp.batch_delete_app_group_authorization")
-    return [replace(outcome, target=_target(group, account), details=dict(account.details))
+    return [outcome.for_target(_target(group, account), dict(account.details))
             for group in groups for account in accounts]
 
 
