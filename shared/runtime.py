@@ -28,7 +28,7 @@ from typing import (
     Union,
 )
 
-from shared import clients, credentials, log, manifest, redaction, response_size, retry, triggers, undo
+from shared import clients, cold_gc, credentials, log, manifest, redaction, response_size, retry, triggers, undo
 from shared.errors import (
     ConfigurationError,
     ErrorCode,
@@ -237,8 +237,11 @@ def handle(event: Any, context: Any, *, operation: str, revoke: Revoke,
     ignored with that reason instead of being refused as a malformed request. ``offboards`` may also
     be a function of the settings that says why IAM user deletions are ignored (None: act on them).
     """
-    with redaction.invocation_scoped():  # member accounts' session keys: masked until the answer is out
-        return _handle(event, context, operation, revoke, offboards)
+    try:
+        with redaction.invocation_scoped():  # member accounts' session keys: masked until the answer is out
+            return _handle(event, context, operation, revoke, offboards)
+    finally:
+        cold_gc.resume()
 
 
 def _handle(event: Any, context: Any, operation: str, revoke: Revoke,

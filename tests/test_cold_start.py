@@ -132,3 +132,30 @@ def test_importing_a_handler_creates_no_dataclass_in_shared():
     probe = DATACLASS_PROBE.format(root=str(ROOT), names=names)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == []
+
+
+GC_PROBE = """
+import gc, json, sys
+sys.path[:0] = [{root!r}, {root!r} + "/functions/workspace_batch_delete_access_policies"]
+{host}
+import index
+class Context:
+    def getUserData(self, key, default=""):
+        return {{"REGION": "cn-north-4", "PROJECT_ID": "0b1e2d3c4b5a69788796a5b4c3d2e1f0"}}.get(key, default)
+    def getRemainingTimeInMilliSeconds(self): return 30000
+seen = [gc.isenabled()]
+answer = index.handler({{"policy_id_list": "not a list"}}, Context())
+seen.append(gc.isenabled())
+index.handler({{"policy_id_list": "not a list"}}, Context())
+print(json.dumps({{"seen": seen + [gc.isenabled()], "error_code": answer.get("error_code")}}))
+"""
+
+
+@pytest.mark.parametrize("host, expected", [
+    ("", [False, True, True]),  # paused through the import and the first invocation, then as before
+    ("gc.disable()", [False, False, False]),  # a host that turned the collector off keeps it off
+])
+def test_the_collector_waits_out_the_cold_start_only(host, expected):
+    probe = GC_PROBE.format(root=str(ROOT), host=host)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.splitlines()[-1]) == {"seen": expected, "error_code": "FGR.InvalidRequest"}

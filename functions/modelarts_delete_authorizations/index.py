@@ -12,6 +12,9 @@ ALLOW_ALL_USERS on and PROTECTED_USER_IDS empty, and never from an IAM user dele
 
 from __future__ import annotations
 
+from shared import cold_gc  # noqa: F401 - first: the collector waits out the cold start
+
+# isort: split
 from functools import partial
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 

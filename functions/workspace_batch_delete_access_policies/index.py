@@ -15,6 +15,9 @@ taken first: ids it does not hold are ``already_absent`` and never sent.
 
 from __future__ import annotations
 
+from shared import cold_gc  # noqa: F401 - first: the collector waits out the cold start
+
+# isort: split
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple

@@ -20,6 +20,9 @@ Workspace account name through the setting WORKSPACE_ACCOUNT_MAPPING (see ``_map
 
 from __future__ import annotations
 
+from shared import cold_gc  # noqa: F401 - first: the collector waits out the cold start
+
+# isort: split
 import importlib.util
 import sys
 from functools import partial
