@@ -112,8 +112,9 @@ class WatchedAdapter(HTTPAdapter):
         try:
             response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
                                     proxies=proxies)
-            if not stream:
-                _ = response.content  # the body is read while the watch runs
+            # The body is read while the watch runs, even when the caller asked for a stream: these functions read
+            # every answer whole, and clients.unparsed's listings come as a stream the SDK hands over unread.
+            _ = response.content
         except (requests.exceptions.RequestException, OSError) as error:
             if watch.expired:
                 raise _timeout(request, seconds) from error

@@ -6,7 +6,9 @@ A listing proves absence only when it is whole: every page answered 2xx with the
 ``retry.UpstreamCallFailed``: the caller cannot tell, and its failures stand.
 
 It is whole only if it is also consistent: the same total on every page, every page but the last as
-long as the first, nothing shifted between pages and exactly ``total`` entries. A listing that
+long as the first, nothing shifted between pages and exactly ``total`` entries. Under the page reading of
+``offset`` (below) pages never overlap, so every page but the last is read again after the last one and must
+be unchanged: a change before a seam that keeps the total (one entry gone, another added) shows there. A listing that
 changed while it was paged (another revocation removed an entry between two pages) is read once
 more; if it changes again, absence cannot be told (retryable).
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from shared.retry import UpstreamCallFailed, UpstreamError
 
@@ -78,6 +80,7 @@ def _read_whole(fetch: Callable[[int], Any], items: str, total: str, what: str, 
     item_reading: Optional[bool] = True if item_offsets else None
     expected: Optional[int] = None
     page_size: Optional[int] = None
+    pages: List[Tuple[int, List[str]]] = []  # every page but the last: offset and entries
     offset = 0
     while True:
         batch, count = _page(fetch(offset), items, total, what)
@@ -109,10 +112,25 @@ def _read_whole(fetch: Callable[[int], Any], items: str, total: str, what: str, 
         if not new or len(batch) < page_size:
             moved = moved or f"the page at offset {offset} is short: {len(entries)} of {expected} entries read"
             break
+        pages.append((offset, texts))
         offset = _next_offset(offset, len(entries), page_size, item_reading, max_offset, expected, what)
+    if moved is None and not item_reading:
+        moved = _pages_changed(fetch, pages, items, total, what, expected)
     if moved is not None:
         raise _Moved(moved, entries)
     return entries
+
+
+def _pages_changed(fetch: Callable[[int], Any], pages: List[Tuple[int, List[str]]], items: str, total: str,
+                   what: str, expected: int) -> Optional[str]:
+    """Under the page reading pages never overlap, so a change before a seam (one entry gone, another added: the
+    same total) shifts the later pages unseen. Every page but the last, read again after the last, must be as it
+    was: then nothing moved before a seam while the listing was read."""
+    for offset, texts in pages:
+        batch, count = _page(fetch(offset), items, total, what)
+        if count != expected or [_canonical(entry) for entry in batch] != texts:
+            return f"the page at offset {offset} changed while the pages after it were read"
+    return None
 
 
 def _inconsistency(ordered: List[str], seen: Set[str], texts: List[str], start: int, count: int,

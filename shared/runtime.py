@@ -158,9 +158,9 @@ class Invocation:
                 clients.last_request_id(), status, False), 1)
         try:
             return response.to_json_object()
-        except (ValueError, ArithmeticError):
+        except (ValueError, ArithmeticError, RecursionError):  # RecursionError: JSON nested past Python's stack
             raise retry.UpstreamCallFailed(retry.UpstreamError(
-                "FGR.UnreadableAnswer", f"{operation} answered with a body that is not JSON",
+                "FGR.UnreadableAnswer", f"{operation} answered with a body that is not JSON it can read",
                 clients.last_request_id(), status, True), 1) from None
 
     def _count(self) -> None:

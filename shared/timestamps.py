@@ -42,7 +42,13 @@ def parse_time(value: Any) -> Optional[datetime]:
 
 def epoch_seconds(value: Any) -> Optional[float]:
     """``parse_time`` as seconds since the epoch; a number is read without building a datetime."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return value / 1000 if value > 1e11 else float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer of hundreds of digits: past float's range, unreadable
+            return None
+        if not math.isfinite(seconds):
+            return None
+        return seconds / 1000 if seconds > 1e11 else seconds
     parsed = parse_time(value)
     return parsed.timestamp() if parsed else None

@@ -414,7 +414,8 @@ def test_the_listing_is_complete_under_both_offset_readings(emulator, context, r
     routes = [call["route"] for call in emulator.calls()]
     after = emulator.calls()[routes.index(DELETE):]  # the listing after the failure judges it
     offsets = [call["query"]["offset"] for call in after if call["route"] == LIST]
-    assert offsets[:2] == ["0", "1"] and len(offsets) <= (3 if reading == "page" else 4)
+    # page reading: three pages, then the first two once more (shared/listing.py: nothing moved before a seam)
+    assert offsets[:2] == ["0", "1"] and len(offsets) <= (5 if reading == "page" else 4)
 
 
 def test_listing_entries_without_user_id_or_name_do_not_break_anything(emulator, context):
