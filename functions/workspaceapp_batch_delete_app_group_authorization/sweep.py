@@ -135,7 +135,7 @@ def _revoke(invocation: runtime.Invocation, client: Any, removal: Removal, orpha
     removal.resend(invocation, client, calls, results)
     outcomes = [outcome for result in results for outcome in result]
     invocation.reconcile(outcomes, lambda item: _pair(item.target),
-                         lambda: {_pair(entry) for entry in _authorizations(invocation, client)})
+                         lambda: {_listed(entry) for entry in _authorizations(invocation, client)})
     _check_after(invocation, client, outcomes)
     return outcomes
 
@@ -148,7 +148,7 @@ def _check_after(invocation: runtime.Invocation, client: Any, outcomes: List[Out
     if not removed:
         return
     try:
-        still = {_pair(entry) for entry in _authorizations(invocation, client)}
+        still = {_listed(entry) for entry in _authorizations(invocation, client)}
     except retry.UpstreamCallFailed as failure:
         for item in removed:
             item.outcome, item.error_code, item.transient = FAILED, failure.error.error_code, True
@@ -162,5 +162,23 @@ def _check_after(invocation: runtime.Invocation, client: Any, outcomes: List[Out
                               "afterwards: the access remains")
 
 
-def _pair(entry: Mapping[str, Any]) -> Tuple[str, str, str]:
-    return str(entry.get("app_group_id")), str(entry.get("account_type")), str(entry.get("account"))
+def _pair(target: Mapping[str, Any]) -> Tuple[str, str, str, str]:
+    """The pair an item names: its group, and a user group by its id, a user by its name in its domain (any case):
+    two user groups named alike, or namesakes of two domains, are two pairs."""
+    group, kind = str(target.get("app_group_id")), str(target.get("account_type"))
+    if kind == "USER_GROUP":
+        return group, kind, str(target.get("id")), ""
+    return group, kind, str(target.get("account")), str(target.get("domain") or "").casefold()
+
+
+def _listed(entry: Mapping[str, Any]) -> Tuple[str, str, str, str]:
+    """The pair a listing entry holds, named as ``_pair`` names an item (an entry's ``id`` is the grant's own; its
+    user group's id is ``account_id``). A user group entry without one cannot be told from another: the listing
+    proves nothing about user groups."""
+    group, kind = str(entry.get("app_group_id")), str(entry.get("account_type"))
+    if kind != "USER_GROUP":
+        return _pair(entry)
+    if not _text(entry.get("account_id")):
+        raise listing.incomplete(GRANTS, "a USER_GROUP entry has no account_id, so which group it is cannot be "
+                                         "told", transient=False)
+    return group, kind, str(entry["account_id"]), ""
