@@ -71,6 +71,11 @@ class ErrorCode(str, Enum):
                              "more than SWEEP_MAX_COUNT, so it revoked nothing there; the item is one it would have "
                              "revoked (retryable: an asynchronous run raises so the failure destination tells a "
                              "person)")
+    NAMESAKE_IN_ANOTHER_DOMAIN = ("FGR.NamesakeInAnotherDomain", "item",
+                                  "Workspace App: the application group also holds a user of that name in another "
+                                  "domain, and whether a removal tells domains apart is not documented, so none was "
+                                  "sent for that pair (it could take the other person too); not retryable: remove "
+                                  "it in the console, where each entry is shown")
     AUTHORIZED_THROUGH_ALL_USERS = ("FGR.AuthorizedThroughAllUsers", "item",
                                     "ModelArts verify: the user's own authorization is gone, but the all-users "
                                     "authorization still covers them: revoke all-users to take the access away")

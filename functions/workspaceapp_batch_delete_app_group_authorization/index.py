@@ -35,7 +35,7 @@ from shared import sweep as sweep_rules
 from shared.batching import grid
 from shared.clients import WORKSPACEAPP
 from shared.concurrency import bounded_map
-from shared.errors import ConfigurationError, InvalidRequest, PayloadTooLarge
+from shared.errors import ConfigurationError, ErrorCode, InvalidRequest, PayloadTooLarge
 from shared.outcomes import (
     ALREADY_ABSENT,
     DELETED,
@@ -164,14 +164,15 @@ def revoke(invocation: runtime.Invocation) -> Report:
         return report
     client = invocation.client(WORKSPACEAPP)
     plans: Dict[Groups, List[Account]] = {}  # people holding the same groups are removed together
-    listed: Dict[Tuple[str, Identity], Dict[str, Any]] = {}  # (group, account) -> its listing entry
+    listed: Dict[Tuple[str, Identity], List[Dict[str, Any]]] = {}  # (group, account) -> its listing entries
     holdings = _holdings_by_group(invocation, client, groups, kept) if groups is not None else None
     if holdings is None:
         holdings = bounded_map(partial(_holdings, invocation, client, groups), kept,
                                invocation.settings.max_concurrency)
     for account, found in zip(kept, holdings):
         report.items.extend(found.outcomes)
-        listed.update(((str(entry["app_group_id"]), account.key), entry) for entry in found.listed)
+        for entry in found.listed:
+            listed.setdefault((str(entry["app_group_id"]), account.key), []).append(entry)
         if found.held:
             plans.setdefault(found.held, []).append(account)
     if invocation.dry_run:
@@ -188,9 +189,22 @@ def revoke(invocation: runtime.Invocation) -> Report:
     if invocation.checks_after:
         _check_after(invocation, client, kept, outcomes)
     for item in outcomes:
-        undo.keep(item, *_recipe(listed.get((item.target["app_group_id"], _identity(item.target)))))
-    report.items.extend(outcomes)
+        report.items.extend(_as_listed(item, listed.get((item.target["app_group_id"], _identity(item.target)), [])))
     return report
+
+
+def _as_listed(item: Outcome, entries: List[Dict[str, Any]]) -> List[Outcome]:
+    """The item with what ``restore`` needs; a name without a domain that the group held in several domains
+    (namesakes: a removal without a domain takes each) is an item per entry, each restorable on its own."""
+    if "domain" in item.target or len({str(entry.get("domain") or "").casefold() for entry in entries}) <= 1:
+        undo.keep(item, *_recipe(entries[0] if entries else None))
+        return [item]
+    split = []
+    for entry in entries:
+        one = item.for_target(dict(item.target, domain=str(entry.get("domain") or "")), dict(item.details))
+        undo.keep(one, *_recipe(entry))
+        split.append(one)
+    return split
 
 
 RESTORED_ACCOUNT_FIELDS = ("account", "account_type", "domain", "platform_type")
@@ -261,17 +275,22 @@ def _holdings(invocation: runtime.Invocation, client: Any, groups: Optional[List
                 outcome.reason = "the account's authorizations could not be listed, so nothing was removed"
             unread.append(outcome)
         return Holding(outcomes=tuple(unread))
-    held = _group_ids(entries)
+    own = [entry for entry in entries if _same_account(entry, account)]
+    shared = {str(entry["app_group_id"]) for entry in entries if _namesake_elsewhere(entry, account)}
+    blocked = tuple(_namesake_outcome(group, account) for group in _group_ids(own) if group in shared)
+    held = [group for group in _group_ids(own) if group not in shared]
     if groups is None:
-        if held:
-            return Holding(tuple(held), listed=tuple(entries))
+        if held or blocked:
+            return Holding(tuple(held), blocked, tuple(own))
         return Holding(outcomes=(_outcome(DISCOVER, account, ALREADY_ABSENT,
                                           reason=account.absent("in any application group")),))
-    holding = set(held)
+    holding = set(_group_ids(own))
     reason = account.absent("in this application group")
-    return Holding(tuple(group for group in groups if group in holding),
+    return Holding(tuple(group for group in groups if group in held),
                    tuple(_outcome(group, account, ALREADY_ABSENT, reason=reason) for group in groups
-                         if group not in holding), tuple(entries))
+                         if group not in holding) + tuple(item for item in blocked
+                                                          if item.target["app_group_id"] in groups),
+                   tuple(own))
 
 
 def _holdings_by_group(invocation: runtime.Invocation, client: Any, groups: List[str],
@@ -294,12 +313,19 @@ def _holdings_by_group(invocation: runtime.Invocation, client: Any, groups: List
     return [_holding_in_groups(account, groups, members) for account in accounts]
 
 
-GroupMembers = Union[Dict[Identity, Dict[str, Any]], retry.UpstreamCallFailed]  # whom it holds: their entries
+# Whom a group holds: each account's entries, and (NAMESAKES, account) for an account whose name the group also
+# holds in another domain; or why it could not be read.
+GroupMembers = Union[Dict[Any, List[Dict[str, Any]]], retry.UpstreamCallFailed]
+NAMESAKES = "namesakes"
 
 
 def _holding_in_groups(account: Account, groups: List[str], members: List[GroupMembers]) -> Holding:
-    held = tuple(group for group, found in zip(groups, members) if isinstance(found, dict) and account.key in found)
-    outcomes: List[Outcome] = []
+    shared = {group for group, found in zip(groups, members)
+              if isinstance(found, dict) and (NAMESAKES, account.key) in found}
+    held = tuple(group for group, found in zip(groups, members)
+                 if isinstance(found, dict) and account.key in found and group not in shared)
+    outcomes: List[Outcome] = [_namesake_outcome(group, account) for group, found in zip(groups, members)
+                               if group in shared and isinstance(found, dict) and account.key in found]
     for group, found in zip(groups, members):
         if isinstance(found, retry.UpstreamCallFailed):
             outcome = runtime.outcome_of_failure(_target(group, account), found.error)
@@ -310,7 +336,8 @@ def _holding_in_groups(account: Account, groups: List[str], members: List[GroupM
         elif account.key not in found:
             reason = account.absent("in this application group")
             outcomes.append(_outcome(group, account, ALREADY_ABSENT, reason=reason))
-    listed = tuple(found[account.key] for found in members if isinstance(found, dict) and account.key in found)
+    listed = tuple(entry for found in members if isinstance(found, dict) and account.key in found
+                   for entry in found[account.key])
     return Holding(held, tuple(outcomes), listed)
 
 
@@ -353,19 +380,22 @@ def _members_of_group(invocation: runtime.Invocation, client: Any, group: str, f
         by_name.setdefault(str(entry.get("account")), []).append(entry)
         if entry.get("account_id"):
             by_id.setdefault(str(entry["account_id"]), []).append(entry)
-    holders: Dict[Identity, Dict[str, Any]] = {}
+    holders: Dict[Any, List[Dict[str, Any]]] = {}
     for account in accounts:
         own = [entry for entry in by_name.get(account.name, []) +
                (by_id.get(account.info["id"], []) if account.kind == "USER_GROUP" else [])
                if _same_account(entry, account)]
         if own:
-            holders[account.key] = own[0]
+            holders[account.key] = list({id(entry): entry for entry in own}.values())
+            namesakes = [entry for entry in by_name.get(account.name, []) if _namesake_elsewhere(entry, account)]
+            if namesakes:
+                holders[(NAMESAKES, account.key)] = namesakes
     return holders
 
 
 def _groups_of(invocation: runtime.Invocation, client: Any, account: Account) -> List[str]:
     """The groups this account is authorized in, from a complete ListAppGroupAuthorization."""
-    return _group_ids(_entries_of(invocation, client, account))
+    return _group_ids([entry for entry in _entries_of(invocation, client, account) if _same_account(entry, account)])
 
 
 def _group_ids(entries: List[Dict[str, Any]]) -> List[str]:
@@ -373,7 +403,8 @@ def _group_ids(entries: List[Dict[str, Any]]) -> List[str]:
 
 
 def _entries_of(invocation: runtime.Invocation, client: Any, account: Account) -> List[Dict[str, Any]]:
-    """This account's own entries of a complete ListAppGroupAuthorization (one per group it is in)."""
+    """This account's own entries of a complete ListAppGroupAuthorization (one per group it is in), and those of
+    its namesakes in other domains (``_namesake_elsewhere``)."""
     sdk = WORKSPACEAPP.sdk()
 
     def page(offset: int) -> Any:
@@ -386,7 +417,26 @@ def _entries_of(invocation: runtime.Invocation, client: Any, account: Account) -
 
     entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization",
                                key="app_group_id", item_offsets=True)
-    return [entry for entry in entries if _same_account(entry, account) and entry.get("app_group_id")]
+    return [entry for entry in entries
+            if (_same_account(entry, account) or _namesake_elsewhere(entry, account)) and entry.get("app_group_id")]
+
+
+def _namesake_elsewhere(entry: Dict[str, Any], account: Account) -> bool:
+    """A user of this user's name in another domain. Whether a removal that names a domain leaves such a namesake
+    in place is not documented (docs/functions/workspaceapp_batch_delete_app_group_authorization.md)."""
+    domain = account.info.get("domain")
+    return (account.kind == "USER" and bool(domain) and entry.get("account_type") == "USER"
+            and entry.get("account") == account.name and bool(entry.get("domain"))
+            and str(entry["domain"]).casefold() != str(domain).casefold())
+
+
+def _namesake_outcome(group: str, account: Account) -> Outcome:
+    item = _outcome(group, account, FAILED)
+    item.error_code = ErrorCode.NAMESAKE_IN_ANOTHER_DOMAIN
+    item.error_msg = (f"application group {group} also holds {account.name!r} of another domain; whether a removal "
+                      "that names the domain leaves that person's access in place is not documented, so none was "
+                      "sent: remove this one in the console, where each entry is shown")
+    return item
 
 
 def _same_account(entry: Dict[str, Any], account: Account) -> bool:
