@@ -20,8 +20,6 @@ Workspace account name through the setting WORKSPACE_ACCOUNT_MAPPING (see ``_map
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import replace
 from functools import partial
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
@@ -31,7 +29,7 @@ import sweep  # type: ignore[import-not-found]  # beside index.py (mypy names it
 from shared import fields, listing, manifest, retry, runtime, undo
 from shared import sweep as sweep_rules
 from shared.batching import grid
-from shared.clients import WORKSPACEAPP
+from shared.clients import WORKSPACEAPP, unparsed
 from shared.concurrency import bounded_map
 from shared.errors import ConfigurationError, InvalidRequest, PayloadTooLarge
 from shared.outcomes import (
@@ -61,13 +59,6 @@ REQUEST_FIELDS = ("app_group_ids", "accounts", "user_name", "domain", "users", "
 MAPPING_SETTING = "WORKSPACE_ACCOUNT_MAPPING"
 Groups = Tuple[str, ...]
 Identity = Tuple[str, str, str, str]  # (account_type, user name, its domain (any case), user group id)
-
-# The SDK turns each listing entry's create_at into a datetime with python-dateutil, which it does not
-# require: where it is absent, every entry retries the failed import (a sys.path search, ~0.2 ms).
-# Recording the absence makes each retry fail at once; create_at stays the string the service sent.
-if "dateutil" not in sys.modules and importlib.util.find_spec("dateutil") is None:
-    sys.modules["dateutil"] = None  # type: ignore[assignment]
-
 
 class Account(NamedTuple):
     info: Dict[str, str]  # the AccountInfo fields sent
@@ -319,7 +310,8 @@ def _group_listing_request(group: str, offset: int) -> Any:
 def _first_page_of_group(invocation: runtime.Invocation, client: Any, group: str) -> Any:
     """The group's first listing page, or why it could not be read (its listing then reads it again)."""
     try:
-        return invocation.read(partial(client.list_app_group_authorization, _group_listing_request(group, 0)),
+        return invocation.read(partial(unparsed, client, "list_app_group_authorization",
+                                       _group_listing_request(group, 0)),
                                operation="workspaceapp.list_app_group_authorization")
     except retry.UpstreamCallFailed as failure:
         return failure
@@ -335,7 +327,8 @@ def _members_of_group(invocation: runtime.Invocation, client: Any, group: str, f
     def page(offset: int) -> Any:
         if offset == 0 and unused:  # a re-read after the listing moved fetches it afresh
             return unused.pop()
-        return invocation.read(partial(client.list_app_group_authorization, _group_listing_request(group, offset)),
+        return invocation.read(partial(unparsed, client, "list_app_group_authorization",
+                                       _group_listing_request(group, offset)),
                                operation="workspaceapp.list_app_group_authorization")
 
     try:
@@ -379,7 +372,7 @@ def _entries_of(invocation: runtime.Invocation, client: Any, account: Account) -
         who = {"account_id": account.info["id"]} if account.kind == "USER_GROUP" else {"account": account.name}
         request = sdk.ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, account_type=account.kind,
                                                        **who)
-        return invocation.read(partial(client.list_app_group_authorization, request),
+        return invocation.read(partial(unparsed, client, "list_app_group_authorization", request),
                                operation="workspaceapp.list_app_group_authorization")
 
     entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization",
@@ -455,7 +448,8 @@ def _existing_groups(invocation: runtime.Invocation, client: Any) -> Set[str]:
 
     def page(offset: int) -> Any:
         request = sdk.ListAppGroupRequest(limit=LIST_PAGE, offset=offset)
-        return invocation.read(partial(client.list_app_group, request), operation="workspaceapp.list_app_group")
+        return invocation.read(partial(unparsed, client, "list_app_group", request),
+                               operation="workspaceapp.list_app_group")
 
     entries = listing.complete(page, items="items", total="count", what="ListAppGroup", key="id")
     return {str(entry.get("id")) for entry in entries}
