@@ -20,9 +20,10 @@ Workspace account name through the setting WORKSPACE_ACCOUNT_MAPPING (see ``_map
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import replace
 from functools import partial
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 import sweep  # type: ignore[import-not-found]  # beside index.py (mypy names it functions.<folder>.sweep)
 
@@ -30,7 +31,7 @@ from shared import fields, listing, manifest, retry, runtime, undo
 from shared import sweep as sweep_rules
 from shared.batching import grid
 from shared.clients import WORKSPACEAPP, unparsed
-from shared.concurrency import bounded_map
+from shared.concurrency import bounded_map, slots
 from shared.errors import ConfigurationError, InvalidRequest, PayloadTooLarge
 from shared.outcomes import (
     ALREADY_ABSENT,
@@ -269,17 +270,27 @@ def _holdings_by_group(invocation: runtime.Invocation, client: Any, groups: List
     (bulk offboarding: 1,000 people, 25 groups); None when it does not.
 
     A person's listing costs a page at least; a group's costs count/100 pages. The first page of each
-    group tells its count, and is the first page of that group's listing if it is read."""
+    group tells its count, and is the first page of that group's listing if it is read. It also tells every
+    later page that listing will ask for (pages overlap by one entry): all groups' later pages are read side
+    by side, MAX_CONCURRENCY at a time, so no slot waits while one group's pages are read one after another;
+    each listing is checked as it would be had it read them itself (``listing.complete``)."""
     if len(groups) >= len(accounts):
         return None
     concurrency = invocation.settings.max_concurrency
-    first_pages = bounded_map(partial(_first_page_of_group, invocation, client), groups, concurrency)
-    pages = sum(-(-(listing.total_of(page, "count") or 1) // LIST_PAGE) if isinstance(page, dict) else 1
-                for page in first_pages)
-    if pages >= len(accounts):
-        return None
-    members = bounded_map(lambda pair: _members_of_group(invocation, client, pair[0], pair[1], accounts),
-                          list(zip(groups, first_pages)), concurrency)
+    with slots(concurrency) as start:
+        def read(group: str, offset: int) -> "Future[Any]":
+            return start(partial(_group_page, invocation, client, group, offset))
+
+        first_pages = [future.result() for future in [read(group, 0) for group in groups]]
+        pages = sum(-(-(listing.total_of(page, "count") or 1) // LIST_PAGE) if isinstance(page, dict) else 1
+                    for page in first_pages)
+        if pages >= len(accounts):
+            return None
+        later = [{offset: read(group, offset) for offset in _later_offsets(page)}
+                 for group, page in zip(groups, first_pages)]
+        members = bounded_map(lambda index: _members_of_group(
+            groups[index], first_pages[index], later[index], partial(read, groups[index]), accounts),
+            range(len(groups)), concurrency)
     return [_holding_in_groups(account, groups, members) for account in accounts]
 
 
@@ -307,29 +318,46 @@ def _group_listing_request(group: str, offset: int) -> Any:
     return WORKSPACEAPP.sdk().ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, app_group_id=group)
 
 
-def _first_page_of_group(invocation: runtime.Invocation, client: Any, group: str) -> Any:
-    """The group's first listing page, or why it could not be read (its listing then reads it again)."""
+def _group_page(invocation: runtime.Invocation, client: Any, group: str, offset: int) -> Any:
+    """One page of the group's listing, or why it could not be read (with every retry the policy allows)."""
     try:
         return invocation.read(partial(unparsed, client, "list_app_group_authorization",
-                                       _group_listing_request(group, 0)),
+                                       _group_listing_request(group, offset)),
                                operation="workspaceapp.list_app_group_authorization")
     except retry.UpstreamCallFailed as failure:
         return failure
 
 
-def _members_of_group(invocation: runtime.Invocation, client: Any, group: str, first_page: Any,
-                      accounts: List[Account]) -> GroupMembers:
-    """Which of ``accounts`` a complete listing of ``group`` holds, or why it could not be read whole."""
+def _later_offsets(first_page: Any) -> List[int]:
+    """The offsets the group's listing asks for after ``first_page``, if nothing moves (none if it is unreadable:
+    the listing then stops at it)."""
+    total = listing.total_of(first_page, "count")
+    entries = first_page.get("authorizations") if isinstance(first_page, dict) else None
+    if total is None or not isinstance(entries, list):
+        return []
+    return listing.item_offsets_after(len(entries), total)
+
+
+def _members_of_group(group: str, first_page: Any, later: Dict[int, "Future[Any]"],
+                      read: Callable[[int], "Future[Any]"], accounts: List[Account]) -> GroupMembers:
+    """Which of ``accounts`` a complete listing of ``group`` holds, or why it could not be read whole.
+
+    ``later``: its pages after the first, already started; a page it did not foresee is started with ``read``."""
     if isinstance(first_page, retry.UpstreamCallFailed):  # already read with every retry the policy allows
         return first_page
-    unused = [first_page]
+    unused: Dict[int, Any] = {0: first_page, **later}
 
     def page(offset: int) -> Any:
-        if offset == 0 and unused:  # a re-read after the listing moved fetches it afresh
-            return unused.pop()
-        return invocation.read(partial(unparsed, client, "list_app_group_authorization",
-                                       _group_listing_request(group, offset)),
-                               operation="workspaceapp.list_app_group_authorization")
+        if offset == 0 and 0 not in unused:  # a re-read after the listing moved reads every page afresh
+            unused.clear()
+        answer = unused.pop(offset, None)
+        if answer is None:
+            answer = read(offset)
+        if isinstance(answer, Future):
+            answer = answer.result()
+        if isinstance(answer, retry.UpstreamCallFailed):
+            raise answer
+        return answer
 
     try:
         entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization",
