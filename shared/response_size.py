@@ -20,6 +20,7 @@ SYNCHRONOUS_LIMIT = 6 * 1024 * 1024
 ASYNCHRONOUS_LIMIT = 256 * 1024
 MARGIN = 16 * 1024  # the platform's own envelope around the return value
 Item = Dict[str, Any]
+Ranked = Tuple[Dict[str, Any], Item, str]  # an item, the report holding it and its outcome
 
 
 def fitted(body: Dict[str, Any], *, asynchronous: bool, as_text: bool, correlation_id: Optional[str]) -> Dict[str, Any]:
@@ -31,22 +32,21 @@ def fitted(body: Dict[str, Any], *, asynchronous: bool, as_text: bool, correlati
         return body
     holders = [holder for holder in (body, body.get("completed_before_the_error"))
                if isinstance(holder, dict) and isinstance(holder.get("items"), list)]
-    items = [(holder, item) for holder in holders for item in holder["items"]]
-    unfinished = [pair for pair in items if _outcome(pair[1]) in UNFINISHED]
-    finished = [pair for pair in items if _outcome(pair[1]) not in UNFINISHED]
-    every = Counter(_outcome(item) for _holder, item in items)
+    items = [(holder, item, _outcome(item)) for holder in holders for item in holder["items"]]
+    unfinished = [entry for entry in items if entry[2] in UNFINISHED]
+    finished = [entry for entry in items if entry[2] not in UNFINISHED]
+    every = Counter(outcome for _holder, _item, outcome in items)
     kept = _fitting(body, holders, unfinished + finished, every, limit, as_text, correlation_id)
     return _shrunk(body, holders, kept, every, correlation_id)
 
 
-def _fitting(body: Dict[str, Any], holders: List[Dict[str, Any]], ranked: List[Tuple[Dict[str, Any], Item]],
-             every: "Counter[str]", limit: int, as_text: bool,
-             correlation_id: Optional[str]) -> List[Tuple[Dict[str, Any], Item]]:
+def _fitting(body: Dict[str, Any], holders: List[Dict[str, Any]], ranked: List[Ranked], every: "Counter[str]",
+             limit: int, as_text: bool, correlation_id: Optional[str]) -> List[Ranked]:
     """The longest prefix of ``ranked`` that fits, from each item's own size, checked whole at the end."""
     room = limit - _size(_shrunk(body, holders, [], every, correlation_id), as_text)
     count = 0
-    for _holder, item in ranked:
-        room -= _size(item, as_text) + 1  # and its comma
+    for _holder, item, _outcome_of_item in ranked:
+        room -= _size(item, as_text) + 2  # and the ", " json.dumps puts between two items
         if room < 0:
             break
         count += 1
@@ -55,10 +55,10 @@ def _fitting(body: Dict[str, Any], holders: List[Dict[str, Any]], ranked: List[T
     return ranked[:count]
 
 
-def _shrunk(body: Dict[str, Any], holders: List[Dict[str, Any]], kept: List[Tuple[Dict[str, Any], Item]],
-            every: "Counter[str]", correlation_id: Optional[str]) -> Dict[str, Any]:
-    kept_ids = {id(item) for _holder, item in kept}
-    left_out = every - Counter(_outcome(item) for _holder, item in kept)
+def _shrunk(body: Dict[str, Any], holders: List[Dict[str, Any]], kept: List[Ranked], every: "Counter[str]",
+            correlation_id: Optional[str]) -> Dict[str, Any]:
+    kept_ids = {id(item) for _holder, item, _outcome_of_item in kept}
+    left_out = every - Counter(outcome for _holder, _item, outcome in kept)
     copies = {id(holder): dict(holder, items=[item for item in holder["items"] if id(item) in kept_ids])
               for holder in holders}
     shrunk = copies.get(id(body), dict(body))
