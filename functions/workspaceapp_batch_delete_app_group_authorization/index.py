@@ -81,7 +81,10 @@ class Account(NamedTuple):
 
     @property
     def key(self) -> "Identity":
-        return _identity(_target("", self))
+        """``_identity`` of its targets (read once per pair of a bulk request: made without a target)."""
+        if self.kind == "USER_GROUP":
+            return "USER_GROUP", "", "", str(self.info["id"])
+        return "USER", self.name, self.info.get("domain", "").casefold(), ""
 
 
 class Mapping(NamedTuple):
@@ -298,7 +301,8 @@ GroupMembers = Union[Dict[Identity, Dict[str, Any]], retry.UpstreamCallFailed]  
 
 
 def _holding_in_groups(account: Account, groups: List[str], members: List[GroupMembers]) -> Holding:
-    held = tuple(group for group, found in zip(groups, members) if isinstance(found, dict) and account.key in found)
+    key = account.key
+    held = tuple(group for group, found in zip(groups, members) if isinstance(found, dict) and key in found)
     outcomes: List[Outcome] = []
     for group, found in zip(groups, members):
         if isinstance(found, retry.UpstreamCallFailed):
@@ -307,10 +311,10 @@ def _holding_in_groups(account: Account, groups: List[str], members: List[GroupM
             if outcome.outcome == FAILED:
                 outcome.reason = "the application group's authorizations could not be listed, so nothing was removed"
             outcomes.append(outcome)
-        elif account.key not in found:
+        elif key not in found:
             reason = account.absent("in this application group")
             outcomes.append(_outcome(group, account, ALREADY_ABSENT, reason=reason))
-    listed = tuple(found[account.key] for found in members if isinstance(found, dict) and account.key in found)
+    listed = tuple(found[key] for found in members if isinstance(found, dict) and key in found)
     return Holding(held, tuple(outcomes), listed)
 
 
@@ -431,11 +435,11 @@ def _remove(invocation: runtime.Invocation, client: Any, call: Tuple[List[str], 
     sdk = WORKSPACEAPP.sdk()
     body = sdk.AppGroupAuthorizeReq(app_group_ids=groups, accounts=[sdk.AccountInfo(**a.info) for a in accounts])
     request = sdk.BatchDeleteAppGroupAuthorizationRequest(body=body)
-    outcome = invocation.attempt([_target(group, account) for group in groups for account in accounts],
+    pairs = [(_target(group, account), account) for group in groups for account in accounts]
+    outcome = invocation.attempt([target for target, _account in pairs],
                                  partial(client.batch_delete_app_group_authorization, request),
                                  operation="workspaceapp.batch_delete_app_group_authorization")
-    return [replace(outcome, target=_target(group, account), details=dict(account.details))
-            for group in groups for account in accounts]
+    return [replace(outcome, target=target, details=dict(account.details)) for target, account in pairs]
 
 
 def _resend_without_missing_groups(invocation: runtime.Invocation, client: Any,
