@@ -173,17 +173,15 @@ class WorkspaceApp(EmulatedService):
             status = int(self.reading["unknown_group"])
             raise ServiceError(status, f"WKS.EMU{status}", f"app group {unknown[0]} does not exist")
         entries = self.authorizations.get(request.project_id, {})
-        for group in groups:
-            if group not in known:
-                continue
-            user_groups = [key for key in self._by_group.get(request.project_id, {}).get(group, {})
-                           if key[2] == "USER_GROUP"]
-            for account in accounts:
-                candidates = user_groups if account["account_type"] == "USER_GROUP" else \
-                    sorted(self._by_name.get(request.project_id, {}).get(account["account"], ()))
-                for key in candidates:
-                    if key[0] == group and key in entries and self._matches(entries[key], account):
-                        self._forget(request.project_id, key)
+        live = {group for group in groups if group in known}
+        by_group = self._by_group.get(request.project_id, {})
+        user_groups = [key for group in live for key in by_group.get(group, {}) if key[2] == "USER_GROUP"]
+        for account in accounts:  # each account's own entries (a user's by its name), in the groups named
+            candidates = user_groups if account["account_type"] == "USER_GROUP" else \
+                sorted(self._by_name.get(request.project_id, {}).get(account["account"], ()))
+            for key in candidates:
+                if key[0] in live and key in entries and self._matches(entries[key], account):
+                    self._forget(request.project_id, key)
         return Reply(200, None)
 
     def _matches(self, entry: Dict[str, Any], account: Dict[str, Any]) -> bool:
