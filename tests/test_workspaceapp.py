@@ -103,6 +103,21 @@ def test_read_by_group_every_page_is_read_side_by_side_once_the_first_pages_tell
     assert result["summary"] == {"deleted": 600, "already_absent": 400} and result["status"] == "succeeded"
 
 
+def test_read_by_group_never_puts_more_calls_on_the_wire_than_max_concurrency(emulator, context):
+    """Twice as many threads as MAX_CONCURRENCY build requests and read answers, but only MAX_CONCURRENCY calls
+    are on the wire at once: the pages, then the removals."""
+    big, small = groups(emulator, 2)
+    names = [f"user{i:04d}" for i in range(500)]
+    grant_all(emulator, [big], names)
+    grant_all(emulator, [small], names[:100])
+    for route in (LIST, DELETE):
+        emulator.inject(route, latency=0.05, times=None)
+    result = fn.handler({"app_group_ids": [big, small], "accounts": names}, context(MAX_CONCURRENCY="2"))
+    assert emulator.max_in_flight[LIST] == emulator.max_in_flight[DELETE] == 2
+    assert len(emulator.calls(LIST)) == 7 and len(emulator.calls(DELETE)) == 10
+    assert result["summary"] == {"deleted": 600, "already_absent": 400} and result["status"] == "succeeded"
+
+
 def test_pairs_the_service_never_held_are_already_absent_and_never_sent(emulator, context):
     group_ids = groups(emulator, 3)
     grant_all(emulator, group_ids[:1], ["alice"])

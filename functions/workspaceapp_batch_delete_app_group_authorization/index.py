@@ -173,7 +173,9 @@ def revoke(invocation: runtime.Invocation) -> Report:
         return report
     calls = [call for held, members in plans.items()
              for call in grid(list(held), members, MAX_GROUPS_PER_CALL, MAX_ACCOUNTS_PER_CALL)]
-    results = bounded_map(partial(_remove, invocation, client), calls, invocation.settings.max_concurrency)
+    with slots(invocation.settings.max_concurrency) as start:  # a call's own work overlaps the others' waits
+        results = [future.result() for future in [start(partial(_remove, invocation, client, call))
+                                                  for call in calls]]
     _resend_without_missing_groups(invocation, client, calls, results)
     outcomes = [outcome for result in results for outcome in result]
     invocation.reconcile(outcomes, lambda item: (item.target["app_group_id"], _identity(item.target)),
