@@ -107,7 +107,11 @@ def scrub(value: Any) -> Any:
                     if sensitive and item:
                         copied[key] = MASK
                         continue
-                copied[key] = text(item) if isinstance(item, str) else copy(item)
+                if type(item) is str:  # the commonest value: its masked text without a call
+                    done = texts.get(item)
+                    copied[key] = done if done is not None else text(item)
+                else:
+                    copied[key] = copy(item)
             return copied
         if isinstance(value, (list, tuple)):
             return [copy(item) for item in value]
