@@ -22,6 +22,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from shared.concurrency import on_the_wire
+
 _current = threading.local()  # the watch of the call running on this thread
 
 
@@ -105,16 +107,23 @@ class WatchedAdapter(HTTPAdapter):
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
         seconds = getattr(_current, "seconds", None)
         if seconds is None:
-            return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            with on_the_wire(None):
+                response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
+                                        proxies=proxies)
+                _ = response.content  # read while the call holds its place on the wire
+                return response
         watch = _Watch(seconds)
         _current.watch = watch
         _watchdog.watch(watch)
         try:
-            response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
-                                    proxies=proxies)
-            # The body is read while the watch runs, even when the caller asked for a stream: these functions read
-            # every answer whole, and clients.unparsed's listings come as a stream the SDK hands over unread.
-            _ = response.content
+            with on_the_wire(seconds) as placed:  # the wait for a place is part of the call's time
+                if not placed:
+                    raise _timeout(request, seconds)
+                response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
+                                        proxies=proxies)
+                # The body is read while the watch runs, a streamed answer's too: clients.unparsed asks the SDK for
+                # a stream response (to skip its models), and a trickled listing must not outlive its deadline.
+                _ = response.content
         except (requests.exceptions.RequestException, OSError) as error:
             if watch.expired:
                 raise _timeout(request, seconds) from error

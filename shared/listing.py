@@ -178,6 +178,18 @@ def _page(body: Any, items: str, total: str, what: str) -> "tuple[List[Entry], i
     return batch, count
 
 
+def item_offsets_after(first_page: int, total: int) -> List[int]:
+    """The offsets a reading with ``item_offsets`` asks for after a full first page of ``first_page`` entries,
+    if the listing holds ``total`` and nothing moves: known ahead, so the pages can be read side by side and
+    handed to ``complete`` (which checks them as if it had read them one by one)."""
+    offsets: List[int] = []
+    read = first_page
+    while 0 < first_page <= read < total:
+        offsets.append(read - 1 if first_page > 1 else read)  # as _next_offset: overlap the last entry read
+        read += first_page - 1 if first_page > 1 else 1
+    return offsets
+
+
 def total_of(body: Any, total: str) -> Optional[int]:
     """A page's total as a readable count, or None."""
     return _whole_number(body.get(total)) if isinstance(body, dict) else None

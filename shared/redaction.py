@@ -11,7 +11,7 @@ import contextvars
 import functools
 import re
 import threading
-from typing import Any, FrozenSet, Iterator, List, Optional
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 MASK = "***"
 PIECE = 16
@@ -78,15 +78,46 @@ def _forget(values: List[str]) -> None:
 
 def scrub(value: Any) -> Any:
     """A copy of ``value`` with secrets masked in every string, and sensitive keys masked whole."""
-    if isinstance(value, str):
-        return scrub_text(value)
-    if isinstance(value, dict):  # keys too: an echoed header can be a key
-        return {scrub_text(key) if isinstance(key, str) else key:
-                MASK if isinstance(key, str) and _sensitive(key) and item else scrub(item)
-                for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [scrub(item) for item in value]
-    return value
+    # A report repeats its keys, names and request ids thousands of times: each distinct text is masked once,
+    # each distinct key judged once.
+    texts: Dict[str, str] = {}
+    keys: Dict[str, Tuple[str, bool]] = {}  # a key -> (itself masked, whether its value is masked whole)
+
+    def text(piece: str) -> str:
+        if type(piece) is not str:  # a str subclass (an enum) keeps its own type
+            return scrub_text(piece)
+        done = texts.get(piece)
+        if done is None:
+            done = texts[piece] = scrub_text(piece)
+        return done
+
+    def copy(value: Any) -> Any:
+        if isinstance(value, str):
+            return text(value)
+        if isinstance(value, dict):  # keys too: an echoed header can be a key
+            copied = {}
+            for key, item in value.items():
+                if isinstance(key, str):
+                    judged = keys.get(key) if type(key) is str else None
+                    if judged is None:
+                        judged = (text(key), _sensitive(key))
+                        if type(key) is str:
+                            keys[key] = judged
+                    key, sensitive = judged
+                    if sensitive and item:
+                        copied[key] = MASK
+                        continue
+                if type(item) is str:  # the commonest value: its masked text without a call
+                    done = texts.get(item)
+                    copied[key] = done if done is not None else text(item)
+                else:
+                    copied[key] = copy(item)
+            return copied
+        if isinstance(value, (list, tuple)):
+            return [copy(item) for item in value]
+        return value
+
+    return copy(value)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -61,7 +61,7 @@ def _fitting(body: Dict[str, Any], holders: List[Dict[str, Any]], ranked: List[E
     room = limit - _size(_shrunk(body, holders, [], every, correlation_id), as_text)
     count = 0
     for _holder, _key, entry in ranked:
-        room -= _size(entry, as_text) + 1  # and its comma
+        room -= _size(entry, as_text) + 2  # and the ", " json.dumps puts between two entries
         if room < 0:
             break
         count += 1

@@ -539,7 +539,7 @@ def _audit(logger: Any, report: Optional[Report]) -> None:
     for item in report.items if report else ():
         shared = {key: value for key, value in item.details.items() if key not in undo.PER_TARGET}
         key = (item.outcome, item.reason, item.error_code, item.error_msg, item.request_id, item.transient,
-               json.dumps(shared, sort_keys=True, default=str))
+               json.dumps(shared, sort_keys=True, default=str) if shared else "{}")
         groups.setdefault(key, []).append(item)
     for items in groups.values():
         record = {key: value for key, value in items[0].to_dict().items() if key not in undo.PER_TARGET}

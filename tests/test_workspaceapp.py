@@ -84,6 +84,40 @@ def test_chunking_uses_the_fewest_calls_and_covers_every_held_pair_once(emulator
     assert emulator.workspaceapp.pairs(PROJECT) == {(g, "bystander") for g in group_ids}
 
 
+def test_read_by_group_every_page_is_read_side_by_side_once_the_first_pages_tell_them(emulator, context):
+    """Issue 18: each group's first page tells every page its listing needs (pages overlap by one entry), so all
+    of them are read MAX_CONCURRENCY at a time, not one group's pages one after another; nothing more is read and
+    nothing is removed before every listing is whole."""
+    big, small = groups(emulator, 2)
+    names = [f"user{i:04d}" for i in range(500)]
+    grant_all(emulator, [big], names)
+    grant_all(emulator, [small], names[:100])
+    emulator.inject(LIST, latency=0.1, times=None)  # a page stays in flight long enough to be seen beside others
+    result = fn.handler({"app_group_ids": [big, small], "accounts": names}, context(MAX_CONCURRENCY="4"))
+    pages = [(call["query"]["app_group_id"], int(call["query"]["offset"])) for call in emulator.calls(LIST)]
+    assert sorted(pages[:2]) == [(big, 0), (small, 0)]  # the first pages decide: read by group
+    assert sorted(pages[2:]) == [(big, offset) for offset in (99, 198, 297, 396, 495)]
+    assert emulator.max_in_flight[LIST] == 4  # the big group's five later pages side by side
+    routes = [call["route"] for call in emulator.calls()]
+    assert routes == [LIST] * 7 + [DELETE] * 10
+    assert result["summary"] == {"deleted": 600, "already_absent": 400} and result["status"] == "succeeded"
+
+
+def test_read_by_group_never_puts_more_calls_on_the_wire_than_max_concurrency(emulator, context):
+    """Twice as many threads as MAX_CONCURRENCY build requests and read answers, but only MAX_CONCURRENCY calls
+    are on the wire at once: the pages, then the removals."""
+    big, small = groups(emulator, 2)
+    names = [f"user{i:04d}" for i in range(500)]
+    grant_all(emulator, [big], names)
+    grant_all(emulator, [small], names[:100])
+    for route in (LIST, DELETE):
+        emulator.inject(route, latency=0.05, times=None)
+    result = fn.handler({"app_group_ids": [big, small], "accounts": names}, context(MAX_CONCURRENCY="2"))
+    assert emulator.max_in_flight[LIST] == emulator.max_in_flight[DELETE] == 2
+    assert len(emulator.calls(LIST)) == 7 and len(emulator.calls(DELETE)) == 10
+    assert result["summary"] == {"deleted": 600, "already_absent": 400} and result["status"] == "succeeded"
+
+
 def test_pairs_the_service_never_held_are_already_absent_and_never_sent(emulator, context):
     group_ids = groups(emulator, 3)
     grant_all(emulator, group_ids[:1], ["alice"])

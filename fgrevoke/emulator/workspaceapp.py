@@ -51,10 +51,13 @@ class WorkspaceApp(EmulatedService):
               "workspaceapp.batch_delete_app_group_authorization", "workspace:appGroup:batchDeleteAuthorization",
               "delete"),
     )
-    state = ("groups", "authorizations", "_by_name")
+    state = ("groups", "authorizations", "_by_name", "_by_group")
     groups: Dict[str, Dict[str, Dict[str, Any]]]  # project -> group id -> AppGroup
     authorizations: Dict[str, Dict[Key, Dict[str, Any]]]  # project -> key -> Authorization
     _by_name: Dict[str, Dict[str, Set[Key]]]  # project -> account name -> keys: fast listings
+    # project -> group id -> its keys in the order they were granted (a dict: ordered): a group's listing
+    # and a removal read one group's entries, not every authorization of the project
+    _by_group: Dict[str, Dict[str, Dict[Key, None]]]
     readings = READINGS
     bad_request_code = "WKS.EMU400"
 
@@ -86,13 +89,17 @@ class WorkspaceApp(EmulatedService):
             "account_type": account_type, "platform_type": platform_type, "domain": domain,
             "create_at": _now(timedelta(hours=age_hours))}
         self._by_name.setdefault(project_id, {}).setdefault(account, set()).add(key)
+        self._by_group.setdefault(project_id, {}).setdefault(group_id, {})[key] = None
+
+    def _forget(self, project_id: str, key: Key) -> None:
+        self.authorizations.get(project_id, {}).pop(key, None)
+        self._by_name.get(project_id, {}).get(key[1], set()).discard(key)
+        self._by_group.get(project_id, {}).get(key[0], {}).pop(key, None)
 
     def revoke(self, project_id: str, group_id: str, account: str) -> None:
         """Another revocation removes every authorization of ``account`` in the group (e.g. between two pages)."""
-        entries = self.authorizations.get(project_id, {})
         for key in [key for key in self._by_name.get(project_id, {}).get(account, ()) if key[0] == group_id]:
-            entries.pop(key, None)
-            self._by_name[project_id][account].discard(key)
+            self._forget(project_id, key)
 
     def pairs(self, project_id: str) -> set:
         return {(key[0], key[1]) for key in self.authorizations.get(project_id, {})}
@@ -136,9 +143,11 @@ class WorkspaceApp(EmulatedService):
         ``list_app_group_authorization_request.py``), ``count`` the total; the ``account`` filter per reading."""
         window = self.page(request, default_limit=10, max_limit=100)
         held = self.authorizations.get(request.project_id, {})
-        named = request.arg("account")
+        named, group = request.arg("account"), request.arg("app_group_id")
         if named and self.reading["account_filter"] == "exact":
             entries = [held[key] for key in sorted(self._by_name.get(request.project_id, {}).get(named, ()))]
+        elif group:  # the project's order, one group's entries
+            entries = [held[key] for key in self._by_group.get(request.project_id, {}).get(group, {})]
         else:
             entries = list(held.values())
         for name in ("app_group_id", "account_id", "account", "account_type"):
@@ -164,17 +173,15 @@ class WorkspaceApp(EmulatedService):
             status = int(self.reading["unknown_group"])
             raise ServiceError(status, f"WKS.EMU{status}", f"app group {unknown[0]} does not exist")
         entries = self.authorizations.get(request.project_id, {})
-        user_groups = [key for key in entries if key[2] == "USER_GROUP"]
-        for group in groups:
-            if group not in known:
-                continue
-            for account in accounts:
-                candidates = user_groups if account["account_type"] == "USER_GROUP" else \
-                    sorted(self._by_name.get(request.project_id, {}).get(account["account"], ()))
-                for key in candidates:
-                    if key[0] == group and key in entries and self._matches(entries[key], account):
-                        del entries[key]
-                        self._by_name[request.project_id][key[1]].discard(key)
+        live = {group for group in groups if group in known}
+        by_group = self._by_group.get(request.project_id, {})
+        user_groups = [key for group in live for key in by_group.get(group, {}) if key[2] == "USER_GROUP"]
+        for account in accounts:  # each account's own entries (a user's by its name), in the groups named
+            candidates = user_groups if account["account_type"] == "USER_GROUP" else \
+                sorted(self._by_name.get(request.project_id, {}).get(account["account"], ()))
+            for key in candidates:
+                if key[0] in live and key in entries and self._matches(entries[key], account):
+                    self._forget(request.project_id, key)
         return Reply(200, None)
 
     def _matches(self, entry: Dict[str, Any], account: Dict[str, Any]) -> bool:

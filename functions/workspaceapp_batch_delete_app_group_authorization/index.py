@@ -23,18 +23,17 @@ from __future__ import annotations
 from shared import cold_gc  # noqa: F401 - first: the collector waits out the cold start
 
 # isort: split
-import importlib.util
-import sys
+from concurrent.futures import Future
 from functools import partial
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 import sweep  # type: ignore[import-not-found]  # beside index.py (mypy names it functions.<folder>.sweep)
 
 from shared import fields, listing, manifest, retry, runtime, undo
 from shared import sweep as sweep_rules
 from shared.batching import grid
-from shared.clients import WORKSPACEAPP
-from shared.concurrency import bounded_map
+from shared.clients import WORKSPACEAPP, unparsed
+from shared.concurrency import bounded_map, slots
 from shared.errors import ConfigurationError, ErrorCode, InvalidRequest, PayloadTooLarge
 from shared.outcomes import (
     ALREADY_ABSENT,
@@ -64,13 +63,6 @@ MAPPING_SETTING = "WORKSPACE_ACCOUNT_MAPPING"
 Groups = Tuple[str, ...]
 Identity = Tuple[str, str, str, str]  # (account_type, user name, its domain (any case), user group id)
 
-# The SDK turns each listing entry's create_at into a datetime with python-dateutil, which it does not
-# require: where it is absent, every entry retries the failed import (a sys.path search, ~0.2 ms).
-# Recording the absence makes each retry fail at once; create_at stays the string the service sent.
-if "dateutil" not in sys.modules and importlib.util.find_spec("dateutil") is None:
-    sys.modules["dateutil"] = None  # type: ignore[assignment]
-
-
 class Account(NamedTuple):
     info: Dict[str, str]  # the AccountInfo fields sent
     details: Dict[str, Any] = {}  # where the name came from, for the report (copied, never changed)
@@ -91,7 +83,10 @@ class Account(NamedTuple):
 
     @property
     def key(self) -> "Identity":
-        return _identity(_target("", self))
+        """``_identity`` of its targets (read once per pair of a bulk request: made without a target)."""
+        if self.kind == "USER_GROUP":
+            return "USER_GROUP", "", "", str(self.info["id"])
+        return "USER", self.name, self.info.get("domain", "").casefold(), ""
 
 
 class Mapping(NamedTuple):
@@ -181,7 +176,9 @@ def revoke(invocation: runtime.Invocation) -> Report:
         return report
     calls = [call for held, members in plans.items()
              for call in grid(list(held), members, MAX_GROUPS_PER_CALL, MAX_ACCOUNTS_PER_CALL)]
-    results = bounded_map(partial(_remove, invocation, client), calls, invocation.settings.max_concurrency)
+    with slots(invocation.settings.max_concurrency) as start:  # a call's own work overlaps the others' waits
+        results = [future.result() for future in [start(partial(_remove, invocation, client, call))
+                                                  for call in calls]]
     _resend_without_missing_groups(invocation, client, calls, results)
     outcomes = [outcome for result in results for outcome in result]
     invocation.reconcile(outcomes, lambda item: (item.target["app_group_id"], _identity(item.target)),
@@ -299,17 +296,27 @@ def _holdings_by_group(invocation: runtime.Invocation, client: Any, groups: List
     (bulk offboarding: 1,000 people, 25 groups); None when it does not.
 
     A person's listing costs a page at least; a group's costs count/100 pages. The first page of each
-    group tells its count, and is the first page of that group's listing if it is read."""
+    group tells its count, and is the first page of that group's listing if it is read. It also tells every
+    later page that listing will ask for (pages overlap by one entry): all groups' later pages are read side
+    by side, MAX_CONCURRENCY at a time, so no slot waits while one group's pages are read one after another;
+    each listing is checked as it would be had it read them itself (``listing.complete``)."""
     if len(groups) >= len(accounts):
         return None
     concurrency = invocation.settings.max_concurrency
-    first_pages = bounded_map(partial(_first_page_of_group, invocation, client), groups, concurrency)
-    pages = sum(-(-(listing.total_of(page, "count") or 1) // LIST_PAGE) if isinstance(page, dict) else 1
-                for page in first_pages)
-    if pages >= len(accounts):
-        return None
-    members = bounded_map(lambda pair: _members_of_group(invocation, client, pair[0], pair[1], accounts),
-                          list(zip(groups, first_pages)), concurrency)
+    with slots(concurrency) as start:
+        def read(group: str, offset: int) -> "Future[Any]":
+            return start(partial(_group_page, invocation, client, group, offset))
+
+        first_pages = [future.result() for future in [read(group, 0) for group in groups]]
+        pages = sum(-(-(listing.total_of(page, "count") or 1) // LIST_PAGE) if isinstance(page, dict) else 1
+                    for page in first_pages)
+        if pages >= len(accounts):
+            return None
+        later = [{offset: read(group, offset) for offset in _later_offsets(page)}
+                 for group, page in zip(groups, first_pages)]
+        members = bounded_map(lambda index: _members_of_group(
+            groups[index], first_pages[index], later[index], partial(read, groups[index]), accounts),
+            range(len(groups)), concurrency)
     return [_holding_in_groups(account, groups, members) for account in accounts]
 
 
@@ -320,12 +327,13 @@ NAMESAKES = "namesakes"
 
 
 def _holding_in_groups(account: Account, groups: List[str], members: List[GroupMembers]) -> Holding:
+    key = account.key
     shared = {group for group, found in zip(groups, members)
-              if isinstance(found, dict) and (NAMESAKES, account.key) in found}
+              if isinstance(found, dict) and (NAMESAKES, key) in found}
     held = tuple(group for group, found in zip(groups, members)
-                 if isinstance(found, dict) and account.key in found and group not in shared)
+                 if isinstance(found, dict) and key in found and group not in shared)
     outcomes: List[Outcome] = [_namesake_outcome(group, account) for group, found in zip(groups, members)
-                               if group in shared and isinstance(found, dict) and account.key in found]
+                               if group in shared and isinstance(found, dict) and key in found]
     for group, found in zip(groups, members):
         if isinstance(found, retry.UpstreamCallFailed):
             outcome = runtime.outcome_of_failure(_target(group, account), found.error)
@@ -333,11 +341,10 @@ def _holding_in_groups(account: Account, groups: List[str], members: List[GroupM
             if outcome.outcome == FAILED:
                 outcome.reason = "the application group's authorizations could not be listed, so nothing was removed"
             outcomes.append(outcome)
-        elif account.key not in found:
+        elif key not in found:
             reason = account.absent("in this application group")
             outcomes.append(_outcome(group, account, ALREADY_ABSENT, reason=reason))
-    listed = tuple(entry for found in members if isinstance(found, dict) and account.key in found
-                   for entry in found[account.key])
+    listed = tuple(entry for found in members if isinstance(found, dict) and key in found for entry in found[key])
     return Holding(held, tuple(outcomes), listed)
 
 
@@ -345,27 +352,46 @@ def _group_listing_request(group: str, offset: int) -> Any:
     return WORKSPACEAPP.sdk().ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, app_group_id=group)
 
 
-def _first_page_of_group(invocation: runtime.Invocation, client: Any, group: str) -> Any:
-    """The group's first listing page, or why it could not be read (its listing then reads it again)."""
+def _group_page(invocation: runtime.Invocation, client: Any, group: str, offset: int) -> Any:
+    """One page of the group's listing, or why it could not be read (with every retry the policy allows)."""
     try:
-        return invocation.read(partial(client.list_app_group_authorization, _group_listing_request(group, 0)),
+        return invocation.read(partial(unparsed, client, "list_app_group_authorization",
+                                       _group_listing_request(group, offset)),
                                operation="workspaceapp.list_app_group_authorization")
     except retry.UpstreamCallFailed as failure:
         return failure
 
 
-def _members_of_group(invocation: runtime.Invocation, client: Any, group: str, first_page: Any,
-                      accounts: List[Account]) -> GroupMembers:
-    """Which of ``accounts`` a complete listing of ``group`` holds, or why it could not be read whole."""
+def _later_offsets(first_page: Any) -> List[int]:
+    """The offsets the group's listing asks for after ``first_page``, if nothing moves (none if it is unreadable:
+    the listing then stops at it)."""
+    total = listing.total_of(first_page, "count")
+    entries = first_page.get("authorizations") if isinstance(first_page, dict) else None
+    if total is None or not isinstance(entries, list):
+        return []
+    return listing.item_offsets_after(len(entries), total)
+
+
+def _members_of_group(group: str, first_page: Any, later: Dict[int, "Future[Any]"],
+                      read: Callable[[int], "Future[Any]"], accounts: List[Account]) -> GroupMembers:
+    """Which of ``accounts`` a complete listing of ``group`` holds, or why it could not be read whole.
+
+    ``later``: its pages after the first, already started; a page it did not foresee is started with ``read``."""
     if isinstance(first_page, retry.UpstreamCallFailed):  # already read with every retry the policy allows
         return first_page
-    unused = [first_page]
+    unused: Dict[int, Any] = {0: first_page, **later}
 
     def page(offset: int) -> Any:
-        if offset == 0 and unused:  # a re-read after the listing moved fetches it afresh
-            return unused.pop()
-        return invocation.read(partial(client.list_app_group_authorization, _group_listing_request(group, offset)),
-                               operation="workspaceapp.list_app_group_authorization")
+        if offset == 0 and 0 not in unused:  # a re-read after the listing moved reads every page afresh
+            unused.clear()
+        answer = unused.pop(offset, None)
+        if answer is None:
+            answer = read(offset)
+        if isinstance(answer, Future):
+            answer = answer.result()
+        if isinstance(answer, retry.UpstreamCallFailed):
+            raise answer
+        return answer
 
     try:
         entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization",
@@ -412,7 +438,7 @@ def _entries_of(invocation: runtime.Invocation, client: Any, account: Account) -
         who = {"account_id": account.info["id"]} if account.kind == "USER_GROUP" else {"account": account.name}
         request = sdk.ListAppGroupAuthorizationRequest(limit=LIST_PAGE, offset=offset, account_type=account.kind,
                                                        **who)
-        return invocation.read(partial(client.list_app_group_authorization, request),
+        return invocation.read(partial(unparsed, client, "list_app_group_authorization", request),
                                operation="workspaceapp.list_app_group_authorization")
 
     entries = listing.complete(page, items="authorizations", total="count", what="ListAppGroupAuthorization",
@@ -462,11 +488,11 @@ def _remove(invocation: runtime.Invocation, client: Any, call: Tuple[List[str], 
     sdk = WORKSPACEAPP.sdk()
     body = sdk.AppGroupAuthorizeReq(app_group_ids=groups, accounts=[sdk.AccountInfo(**a.info) for a in accounts])
     request = sdk.BatchDeleteAppGroupAuthorizationRequest(body=body)
-    outcome = invocation.attempt([_target(group, account) for group in groups for account in accounts],
+    pairs = [(_target(group, account), account) for group in groups for account in accounts]
+    outcome = invocation.attempt([target for target, _account in pairs],
                                  partial(client.batch_delete_app_group_authorization, request),
                                  operation="workspaceapp.batch_delete_app_group_authorization")
-    return [outcome.for_target(_target(group, account), dict(account.details))
-            for group in groups for account in accounts]
+    return [outcome.for_target(target, dict(account.details)) for target, account in pairs]
 
 
 def _resend_without_missing_groups(invocation: runtime.Invocation, client: Any,
@@ -507,7 +533,8 @@ def _existing_groups(invocation: runtime.Invocation, client: Any) -> Set[str]:
 
     def page(offset: int) -> Any:
         request = sdk.ListAppGroupRequest(limit=LIST_PAGE, offset=offset)
-        return invocation.read(partial(client.list_app_group, request), operation="workspaceapp.list_app_group")
+        return invocation.read(partial(unparsed, client, "list_app_group", request),
+                               operation="workspaceapp.list_app_group")
 
     entries = listing.complete(page, items="items", total="count", what="ListAppGroup", key="id")
     return {str(entry.get("id")) for entry in entries}
