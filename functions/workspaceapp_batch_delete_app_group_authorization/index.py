@@ -164,12 +164,17 @@ def revoke(invocation: runtime.Invocation) -> Report:
     if holdings is None:
         holdings = bounded_map(partial(_holdings, invocation, client, groups), kept,
                                invocation.settings.max_concurrency)
+    asked = {(group, account.key) for account, found in zip(kept, holdings) for group in found.held}
     for account, found in zip(kept, holdings):
         report.items.extend(found.outcomes)
         for entry in found.listed:
             listed.setdefault((str(entry["app_group_id"]), account.key), []).append(entry)
-        if found.held:
-            plans.setdefault(found.held, []).append(account)
+        left = {group for group, namesake in found.namesakes  # a namesake this request does not remove there too
+                if (group, namesake) not in asked and (group, ("USER", account.name, "", "")) not in asked}
+        report.items.extend(_namesake_outcome(group, account) for group in found.held if group in left)
+        held = tuple(group for group in found.held if group not in left)
+        if held:
+            plans.setdefault(held, []).append(account)
     if invocation.dry_run:
         report.items.extend(_outcome(group, account, WOULD_DELETE)
                             for held, members in plans.items() for group in held for account in members)
@@ -258,6 +263,7 @@ class Holding(NamedTuple):
     held: Groups = ()
     outcomes: Tuple[Outcome, ...] = ()
     listed: Tuple[Dict[str, Any], ...] = ()  # the held groups' listing entries: what ``restore`` is made of
+    namesakes: Tuple[Tuple[str, Identity], ...] = ()  # (group, identity) of the user's namesakes of other domains
 
 
 def _holdings(invocation: runtime.Invocation, client: Any, groups: Optional[List[str]], account: Account) -> Holding:
@@ -273,21 +279,19 @@ def _holdings(invocation: runtime.Invocation, client: Any, groups: Optional[List
             unread.append(outcome)
         return Holding(outcomes=tuple(unread))
     own = [entry for entry in entries if _same_account(entry, account)]
-    shared = {str(entry["app_group_id"]) for entry in entries if _namesake_elsewhere(entry, account)}
-    blocked = tuple(_namesake_outcome(group, account) for group in _group_ids(own) if group in shared)
-    held = [group for group in _group_ids(own) if group not in shared]
+    namesakes = tuple((str(entry["app_group_id"]), _listed_identity(entry)) for entry in entries
+                      if _namesake_elsewhere(entry, account))
+    held = _group_ids(own)
     if groups is None:
-        if held or blocked:
-            return Holding(tuple(held), blocked, tuple(own))
+        if held:
+            return Holding(tuple(held), listed=tuple(own), namesakes=namesakes)
         return Holding(outcomes=(_outcome(DISCOVER, account, ALREADY_ABSENT,
                                           reason=account.absent("in any application group")),))
-    holding = set(_group_ids(own))
+    holding = set(held)
     reason = account.absent("in this application group")
-    return Holding(tuple(group for group in groups if group in held),
+    return Holding(tuple(group for group in groups if group in holding),
                    tuple(_outcome(group, account, ALREADY_ABSENT, reason=reason) for group in groups
-                         if group not in holding) + tuple(item for item in blocked
-                                                          if item.target["app_group_id"] in groups),
-                   tuple(own))
+                         if group not in holding), tuple(own), namesakes)
 
 
 def _holdings_by_group(invocation: runtime.Invocation, client: Any, groups: List[str],
@@ -328,12 +332,10 @@ NAMESAKES = "namesakes"
 
 def _holding_in_groups(account: Account, groups: List[str], members: List[GroupMembers]) -> Holding:
     key = account.key
-    shared = {group for group, found in zip(groups, members)
-              if isinstance(found, dict) and (NAMESAKES, key) in found}
-    held = tuple(group for group, found in zip(groups, members)
-                 if isinstance(found, dict) and key in found and group not in shared)
-    outcomes: List[Outcome] = [_namesake_outcome(group, account) for group, found in zip(groups, members)
-                               if group in shared and isinstance(found, dict) and key in found]
+    held = tuple(group for group, found in zip(groups, members) if isinstance(found, dict) and key in found)
+    namesakes = tuple((group, _listed_identity(entry)) for group, found in zip(groups, members)
+                      if isinstance(found, dict) for entry in found.get((NAMESAKES, key), []))
+    outcomes: List[Outcome] = []
     for group, found in zip(groups, members):
         if isinstance(found, retry.UpstreamCallFailed):
             outcome = runtime.outcome_of_failure(_target(group, account), found.error)
@@ -345,7 +347,7 @@ def _holding_in_groups(account: Account, groups: List[str], members: List[GroupM
             reason = account.absent("in this application group")
             outcomes.append(_outcome(group, account, ALREADY_ABSENT, reason=reason))
     listed = tuple(entry for found in members if isinstance(found, dict) and key in found for entry in found[key])
-    return Holding(held, tuple(outcomes), listed)
+    return Holding(held, tuple(outcomes), listed, namesakes)
 
 
 def _group_listing_request(group: str, offset: int) -> Any:
@@ -456,12 +458,17 @@ def _namesake_elsewhere(entry: Dict[str, Any], account: Account) -> bool:
             and str(entry["domain"]).casefold() != str(domain).casefold())
 
 
+def _listed_identity(entry: Dict[str, Any]) -> Identity:
+    return "USER", str(entry.get("account")), str(entry.get("domain") or "").casefold(), ""
+
+
 def _namesake_outcome(group: str, account: Account) -> Outcome:
     item = _outcome(group, account, FAILED)
     item.error_code = ErrorCode.NAMESAKE_IN_ANOTHER_DOMAIN
-    item.error_msg = (f"application group {group} also holds {account.name!r} of another domain; whether a removal "
-                      "that names the domain leaves that person's access in place is not documented, so none was "
-                      "sent: remove this one in the console, where each entry is shown")
+    item.error_msg = (f"application group {group} also holds {account.name!r} of another domain, whom this request "
+                      "does not remove; whether a removal that names the domain leaves that person's access in place "
+                      "is not documented, so none was sent: remove this one in the console, where each entry is "
+                      "shown")
     return item
 
 
