@@ -340,9 +340,10 @@ def test_timer_select_by_age_and_type_pages_through_the_list(ws, context, readin
     assert set(outcomes(result)) == set(old_ips) and result["selection"]["matched"] == 130
     assert all("older_than_days=30" in item["reason"] and "access_control_type" in item["reason"]
                for item in result["items"])
-    # offset is bounded to 0-99: under the item reading the last window overlaps, and the overlap is de-duplicated
+    # offset is bounded to 0-99: under the item reading the last window overlaps, and the overlap is de-duplicated;
+    # under the page reading the first page is read again after the last (shared/listing.py: nothing shifted)
     assert [c["query"]["offset"] for c in ws.calls(LIST)] == (["0", "1", "99"] if reading["offset"] == "item"
-                                                              else ["0", "1"])
+                                                              else ["0", "1", "0"])
     assert all(c["query"]["limit"] == "100" for c in ws.calls(LIST))
     assert sorted(ws.workspace.policy_ids(PROJECT)) == sorted([young, old_access])
 
