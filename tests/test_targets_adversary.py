@@ -76,7 +76,8 @@ def test_a_member_account_target_without_sts_in_the_functions_region_does_not_lo
     emulator.modelarts.seed(PROJECT, "u-leaver")
     result = modelarts.handler({"user_id": "u-leaver"}, context(
         REGION="eu-west-0", PROJECT_ID=HK, TARGETS=f"{REGION}/{PROJECT},{MEMBER}:OrgAccess@{REGION}/{MEMBER_PROJECT}"))
-    assert emulator.calls(DELETE)[0]["status"] == 200  # the own target was revoked...
+    # the own target was revoked (the targets run side by side: the member's call may come first)...
+    assert [call["status"] for call in emulator.calls(DELETE) if f"/{PROJECT}/" in call["path"]] == [200]
     assert "targets" in result, json.dumps(result)  # ...and the answer says so (STS answered in the target's region)
     verdicts = {(row.get("account_id"), row["project_id"]): row["status"] for row in result["targets"]}
     assert verdicts[(None, PROJECT)] == "done" and verdicts[(MEMBER, MEMBER_PROJECT)] != "done"
