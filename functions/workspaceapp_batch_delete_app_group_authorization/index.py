@@ -279,7 +279,7 @@ def _holdings(invocation: runtime.Invocation, client: Any, groups: Optional[List
             unread.append(outcome)
         return Holding(outcomes=tuple(unread))
     own = [entry for entry in entries if _same_account(entry, account)]
-    namesakes = tuple((str(entry["app_group_id"]), _listed_identity(entry)) for entry in entries
+    namesakes = tuple((str(entry["app_group_id"]), _identity(entry)) for entry in entries
                       if _namesake_elsewhere(entry, account))
     held = _group_ids(own)
     if groups is None:
@@ -333,7 +333,7 @@ NAMESAKES = "namesakes"
 def _holding_in_groups(account: Account, groups: List[str], members: List[GroupMembers]) -> Holding:
     key = account.key
     held = tuple(group for group, found in zip(groups, members) if isinstance(found, dict) and key in found)
-    namesakes = tuple((group, _listed_identity(entry)) for group, found in zip(groups, members)
+    namesakes = tuple((group, _identity(entry)) for group, found in zip(groups, members)
                       if isinstance(found, dict) for entry in found.get((NAMESAKES, key), []))
     outcomes: List[Outcome] = []
     for group, found in zip(groups, members):
@@ -456,10 +456,6 @@ def _namesake_elsewhere(entry: Dict[str, Any], account: Account) -> bool:
     return (account.kind == "USER" and bool(domain) and entry.get("account_type") == "USER"
             and entry.get("account") == account.name and bool(entry.get("domain"))
             and str(entry["domain"]).casefold() != str(domain).casefold())
-
-
-def _listed_identity(entry: Dict[str, Any]) -> Identity:
-    return "USER", str(entry.get("account")), str(entry.get("domain") or "").casefold(), ""
 
 
 def _namesake_outcome(group: str, account: Account) -> Outcome:
@@ -677,7 +673,7 @@ def _identity(target: Dict[str, Any]) -> Identity:
     """A user is its name in its domain (any case); a user group is its id, whatever name it is given."""
     if target["account_type"] == "USER_GROUP":
         return "USER_GROUP", "", "", str(target["id"])
-    return "USER", target["account"], str(target.get("domain", "")).casefold(), ""
+    return "USER", target["account"], str(target.get("domain") or "").casefold(), ""  # a listing shows none as null
 
 
 def _outcome(group: str, account: Account, outcome: TargetState, reason: Optional[str] = None) -> Outcome:
